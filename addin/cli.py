@@ -1,0 +1,123 @@
+"""The `backoffice` command. Each command body is a few lines over addin.jobs; errors become a
+message and an exit code here, in one place (workbook-spec.md, "The backoffice command")."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from engine.errors import BackOfficeError, BadArguments
+from engine.parsing import parse_period
+
+from addin import report
+
+EXIT_BUG = 4
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per job."""
+    parser = argparse.ArgumentParser(
+        prog="backoffice", description="Back Office for Excel: validate and process the order, "
+        "invoice, payroll and stock sheets of a workbook and keep its audit log.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = _command(sub, "demo", "write a demo workbook (period 2026-10) and run the jobs on it")
+    demo.add_argument("path", nargs="?", default="demo/backoffice-demo.xlsx", type=Path,
+                      help="where to write it (default: demo/backoffice-demo.xlsx)")
+    demo.add_argument("--force", action="store_true", help="replace the file if it exists")
+
+    validate = _command(sub, "validate", "read every input sheet, write the Issues sheet")
+    _book_args(validate, writes=True)
+
+    audit = _command(sub, "audit", "show or verify the tamper-evident audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    _book_args(_command(audit_sub, "show", "list the audit log entries"), writes=False)
+    _book_args(_command(audit_sub, "verify", "recompute the hash chain (exit 1 if broken)"),
+               writes=False)
+    return parser
+
+
+def _command(sub: argparse._SubParsersAction, name: str, help_text: str) -> argparse.ArgumentParser:
+    parser = sub.add_parser(name, help=help_text, description=help_text)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def _book_args(parser: argparse.ArgumentParser, *, writes: bool) -> None:
+    parser.add_argument("workbook", type=Path, help="the .xlsx/.xlsm workbook")
+    parser.add_argument("--period", help="YYYY-MM (default: the Config sheet's Period)")
+    if writes:
+        parser.add_argument("--dry-run", action="store_true", help="check only; write nothing")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `backoffice` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if getattr(args, "period", None) and parse_period(args.period) != args.period:
+            raise BadArguments(f"--period {args.period!r} is not a period like 2026-10.")
+        return COMMANDS[args.command](args)
+    except BackOfficeError as problem:
+        return _fail(args, problem.message, problem.exit_code)
+    except KeyboardInterrupt:
+        return _fail(args, "interrupted; nothing was written.", 130)
+    except Exception as bug:  # a bug, not a user mistake: one line, details on request
+        if os.environ.get("BACKOFFICE_DEBUG"):
+            traceback.print_exc()
+        return _fail(args, f"internal error ({type(bug).__name__}: {bug}); please report it. "
+                     "Set BACKOFFICE_DEBUG=1 for details.", EXIT_BUG)
+
+
+def _fail(args: argparse.Namespace, message: str, code: int) -> int:
+    if getattr(args, "json", False):
+        print(json.dumps({"ok": False, "command": _name(args), "workbook": str(
+            getattr(args, "workbook", getattr(args, "path", ""))), "error": message,
+            "exit_code": code}, ensure_ascii=False))
+    else:
+        print(f"backoffice: {message}", file=sys.stderr)
+    return code
+
+
+def _name(args: argparse.Namespace) -> str:
+    sub = getattr(args, "audit_command", None)
+    return f"{args.command} {sub}" if sub else args.command
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from addin.demo import run_demo
+
+    result, facts = run_demo(args.path, force=args.force, progress=not args.json)
+    report.emit(result, args.json, lambda: report.demo_summary(args.path, result, facts))
+    return 0  # the demo's errors are planted on purpose; the run itself succeeded
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from addin.jobs import run_on_file, validate_job
+
+    with report.progress(f"Validating {args.workbook.name}", enabled=not args.json):
+        result = run_on_file(args.workbook, lambda b, c: validate_job(b, c, args.period),
+                             dry_run=args.dry_run)
+    return report.emit(result, args.json, lambda: report.job_summary(result))
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from addin.jobs import verify_file
+
+    log, verdict = verify_file(args.workbook)
+    if args.audit_command == "show":
+        return report.audit_show(args.workbook, log, verdict, args.json)
+    return report.audit_verify(args.workbook, log, verdict, args.json)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "demo": cmd_demo, "validate": cmd_validate, "audit": cmd_audit,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""The jobs a person runs, shared by the ribbon and the `backoffice` command.
+
+A job takes an open Workbook, calls the engine, stages its output sheets and one audit entry,
+and saves. `run_on_file` wraps a job in the safe-write protocol for a workbook file: lock,
+open-in-Excel check, read, job, write, head record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from engine.audit import AuditEntry, next_entry
+from engine.errors import UnsafeWrite
+from engine.issues import Issue, has_errors
+from workbooks.audit_sheet import audit_output, read_audit_log, read_head, write_head
+from workbooks.issues_sheet import issues_output
+from workbooks.model import Workbook
+from workbooks.safe_save import current_user, refuse_if_open_in_excel, workbook_lock
+from workbooks.tables import WorkbookData, read_workbook
+from workbooks.xlsx_file import FileWorkbook
+
+
+@dataclass
+class Context:
+    """Who runs the job, when, and on what input (the engine never reads a clock)."""
+
+    user: str
+    host: str
+    now: datetime
+    input_sha256: str = ""
+
+    @classmethod
+    def here(cls, input_sha256: str = "") -> Context:
+        """The current user, host and UTC time."""
+        return cls(current_user(), socket.gethostname(), datetime.now(UTC), input_sha256)
+
+    @property
+    def timestamp(self) -> str:
+        """UTC ISO 8601 to the second, as the audit log wants it."""
+        return self.now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class JobResult:
+    """What a job did: the command contract's JSON object, before printing."""
+
+    command: str
+    workbook: str
+    period: str = ""
+    issues: list[Issue] = field(default_factory=list)
+    summary: dict[str, object] = field(default_factory=dict)
+    written: list[str] = field(default_factory=list)
+    audit: AuditEntry | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when no error was found."""
+        return not has_errors(self.issues)
+
+    @property
+    def exit_code(self) -> int:
+        """0 done (warnings allowed), 1 done with errors."""
+        return 0 if self.ok else 1
+
+    def as_json(self) -> dict[str, object]:
+        """The `--json` object of workbook-spec.md."""
+        return {
+            "ok": self.ok, "command": self.command, "workbook": self.workbook,
+            "period": self.period, "issues": [i.as_dict() for i in self.issues],
+            "summary": self.summary, "written": self.written,
+            "audit": {"seq": self.audit.seq, "entry_hash": self.audit.entry_hash}
+            if self.audit else None,
+        }
+
+
+Job = Callable[[Workbook, Context], JobResult]
+
+
+def record_audit(book: Workbook, ctx: Context, action: str, period: str, details: str
+                 ) -> AuditEntry:
+    """Stage the Audit Log with one more entry chained to the last."""
+    log = read_audit_log(book)
+    entry = next_entry(log, timestamp=ctx.timestamp, user=ctx.user, host=ctx.host,
+                       action=action, period=period, details=details,
+                       input_sha256=ctx.input_sha256)
+    book.write_sheet(audit_output([*log, entry]))
+    return entry
+
+
+def validate_job(book: Workbook, ctx: Context, period: str | None = None) -> JobResult:
+    """Read every input sheet, report what cannot be read, write Issues and an audit entry."""
+    data = read_workbook(book)
+    period = period or data.config.get("period", "")
+    result = JobResult("validate", book.name, period, list(data.issues), summarise(data))
+    book.write_sheet(issues_output(result.issues))
+    errors = sum(1 for i in result.issues if i.severity == "error")
+    details = (f"{sum(data.row_counts.values())} rows read from {len(data.tables)} sheets; "
+               f"{errors} errors, {len(result.issues) - errors} warnings")
+    result.audit = record_audit(book, ctx, "validate", period, details)
+    return result
+
+
+def summarise(data: WorkbookData) -> dict[str, object]:
+    """Rows read per sheet and issue counts, for the summary and --json."""
+    errors = sum(1 for i in data.issues if i.severity == "error")
+    return {"rows": data.row_counts, "errors": errors, "warnings": len(data.issues) - errors}
+
+
+@contextlib.contextmanager
+def file_session(path: Path) -> Iterator[FileWorkbook]:
+    """Lock the workbook, refuse if Excel has it open, and open it for a job that writes."""
+    refuse_if_open_in_excel(path)
+    FileWorkbook.open(path)  # a bad file is refused before we create a lock file beside it
+    with workbook_lock(path):
+        yield FileWorkbook.open(path)
+
+
+def run_on_file(path: Path, job: Job, *, dry_run: bool = False) -> JobResult:
+    """Run `job` on a workbook file with the safe-write protocol; save unless dry_run."""
+    with file_session(path) as book:
+        ctx = Context.here(book.read_as.sha256)
+        result = job(book, ctx)
+        if dry_run:
+            result.written, result.audit = [], None
+            return result
+        try:
+            result.written = book.save()
+        except UnsafeWrite as refusal:
+            raise _with_sidecar(book, refusal) from None
+        if result.audit is not None:
+            write_head(path, result.audit)
+        result.written = [n for n in result.written if n]
+        return result
+
+
+def _with_sidecar(book: FileWorkbook, refusal: UnsafeWrite) -> UnsafeWrite:
+    """Write the results to `<name>.results.xlsx` and extend the refusal message."""
+    from workbooks.sidecar import write_sidecar
+
+    if not book.conflicts():
+        return refusal
+    sidecar = write_sidecar(book.path, list(book.staged.values()))
+    return UnsafeWrite(f"{refusal.message} The results were written to {sidecar.name} instead.")
+
+
+def verify_file(path: Path) -> tuple[list[AuditEntry], object]:
+    """The audit log of a workbook file and the verdict on its chain (outside head included)."""
+    from engine.audit import verify_chain
+
+    book = FileWorkbook.open(path)
+    log = read_audit_log(book)
+    return log, verify_chain(log, read_head(path))

@@ -1,0 +1,116 @@
+"""What the command prints: readable tables for people, one JSON object with --json."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from addin.jobs import JobResult
+from engine.audit import AuditEntry, Verdict
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+MAX_ISSUES_SHOWN = 20
+
+
+@contextlib.contextmanager
+def progress(message: str, enabled: bool = True) -> Iterator[None]:
+    """A spinner on stderr while a long step runs (silent with --json or without a terminal)."""
+    if not enabled or not err.is_terminal:
+        yield
+        return
+    with err.status(message):
+        yield
+
+
+def emit(result: JobResult, as_json: bool, human: Callable[[], None]) -> int:
+    """Print the result (JSON or human) and return its exit code."""
+    if as_json:
+        print(json.dumps(result.as_json(), ensure_ascii=False, default=str))
+    else:
+        human()
+    return result.exit_code
+
+
+def job_summary(result: JobResult) -> None:
+    """Rows read, issues (the first few), sheets written, audit entry."""
+    rows: dict[str, int] = result.summary.get("rows", {})  # type: ignore[assignment]
+    table = Table(title=f"{result.workbook} — period {result.period or '?'}", title_justify="left")
+    table.add_column("Sheet")
+    table.add_column("Rows read", justify="right")
+    for sheet, count in rows.items():
+        table.add_row(sheet, f"{count:,}")
+    out.print(table)
+    _issues(result)
+    if result.written:
+        out.print(f"Wrote: {', '.join(result.written)}")
+    if result.audit:
+        out.print(f"Audit entry #{result.audit.seq} ({result.audit.entry_hash[:12]}…)")
+
+
+def _issues(result: JobResult) -> None:
+    errors = result.summary.get("errors", 0)
+    warnings = result.summary.get("warnings", 0)
+    verdict = "[green]no errors[/]" if result.ok else f"[red]{errors} errors[/]"
+    out.print(f"Issues: {verdict}, {warnings} warnings")
+    for issue in result.issues[:MAX_ISSUES_SHOWN]:
+        colour = "red" if issue.severity == "error" else "yellow"
+        out.print(f"  [{colour}]{issue.severity:7}[/] {issue.address:18} {issue.message}")
+    if len(result.issues) > MAX_ISSUES_SHOWN:
+        out.print(f"  … and {len(result.issues) - MAX_ISSUES_SHOWN} more on the Issues sheet")
+
+
+def demo_summary(path: Path, result: JobResult, facts: Any) -> None:
+    """The demo's summary: where the book is and what the job found."""
+    out.print(f"Demo workbook written to [bold]{path}[/]")
+    job_summary(result)
+    planted = getattr(facts, "planted", [])
+    if planted:
+        out.print(f"The demo plants {len(planted)} problems on purpose to show how they are "
+                  "reported.")
+    out.print(f"Open {path} in Excel or LibreOffice to see the Issues and Audit Log sheets.")
+
+
+def audit_show(path: Path, log: list[AuditEntry], verdict: Verdict, as_json: bool) -> int:
+    """List the entries; exit 0 (showing is not verifying, but a break is mentioned)."""
+    if as_json:
+        print(json.dumps({"ok": verdict.ok, "command": "audit show", "workbook": path.name,
+                          "entries": [dict(zip(_KEYS, e.as_row(), strict=True)) for e in log]},
+                         ensure_ascii=False))
+        return 0
+    table = Table(title=f"Audit log of {path.name}", title_justify="left")
+    for column in ("Seq", "Timestamp", "User", "Action", "Period", "Details", "Entry Hash"):
+        table.add_column(column)
+    for e in log:
+        table.add_row(str(e.seq), e.timestamp, e.user, e.action, e.period, e.details,
+                      e.entry_hash[:12] + "…")
+    out.print(table)
+    if not verdict.ok:
+        out.print("[red]The chain is broken; run `backoffice audit verify` for details.[/]")
+    return 0
+
+
+_KEYS = ("seq", "timestamp", "user", "host", "action", "period", "details", "input_sha256",
+         "prev_hash", "entry_hash")
+
+
+def audit_verify(path: Path, log: list[AuditEntry], verdict: Verdict, as_json: bool) -> int:
+    """Exit 0 when the chain is intact, 1 naming the first bad row otherwise."""
+    bad_row = None if verdict.bad_index is None else verdict.bad_index + 2  # header is row 1
+    if as_json:
+        print(json.dumps({"ok": verdict.ok, "command": "audit verify", "workbook": path.name,
+                          "entries": verdict.entries, "first_bad_row": bad_row,
+                          "reason": verdict.reason}, ensure_ascii=False))
+    elif verdict.ok:
+        out.print(f"[green]Audit log intact[/]: {verdict.entries} entries, chain verified.")
+    else:
+        out.print(f"[red]Audit log broken[/] at Audit Log row {bad_row} "
+                  f"(entry {verdict.bad_index + 1 if verdict.bad_index is not None else '?'}): "
+                  f"{verdict.reason}.")
+    return 0 if verdict.ok else 1

@@ -1,0 +1,1 @@
+"""The functional core: pure rules over tables. No files, no Excel, no clock."""

@@ -1,0 +1,139 @@
+"""Tolerant reading of numbers, percentages, dates and periods typed as text.
+
+Finance sheets arrive with "1.234,56", "R$ 10", "10%", "31/10/2026" and Excel serials. These
+functions return a value or None (unreadable); they never raise on user data. Vectorised callers
+try the machine format first and only send what fails to these per-cell functions.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's 1900 leap-year bug included)
+_CURRENCY = re.compile(r"^(?:R\$|US\$|U\$S|\$|€|£|BRL|USD|EUR|GBP)\s*|\s*(?:BRL|USD|EUR|GBP)$", re.I)
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+_PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$", re.I)
+_GROUPED_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+_GROUPED_COMMA = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def parse_number(text: str, locale: str = "en") -> float | None:
+    """A number typed as text, or None.
+
+    Accepts currency marks (R$, $, €, BRL...), spaces and apostrophes as thousands marks,
+    "(12,50)" and trailing "-" as negatives, a trailing "%" (divides by 100), and both
+    "1.234,56" and "1,234.56". A lone separator followed by exactly three digits is a
+    thousands mark in pt-BR ("1.234" = 1234) and a decimal point in en.
+    """
+    s = text.strip()
+    if not s:
+        return None
+    negative = False
+    if s.startswith("(") and s.endswith(")"):
+        negative, s = True, s[1:-1].strip()
+    if s.endswith("-") and len(s) > 1:
+        negative, s = True, s[:-1].strip()
+    percent = s.endswith("%")
+    if percent:
+        s = s[:-1].strip()
+    if s.startswith("-") or s.startswith("+"):
+        negative ^= s[0] == "-"
+        s = s[1:].strip()
+    s = _SPACES.sub("", _CURRENCY.sub("", s))
+    if s.startswith("-"):  # "R$ -10"
+        negative, s = not negative, s[1:]
+    value = _to_float(s, locale)
+    if value is None:
+        return None
+    if percent:
+        value /= 100
+    return -value if negative else value
+
+
+def _to_float(s: str, locale: str) -> float | None:
+    if _PLAIN.match(s) and not _is_pt_thousands(s, locale):
+        return float(s)
+    if _GROUPED_DOT.match(s) or (locale == "pt-BR" and re.fullmatch(r"\d+(,\d+)?", s)):
+        return float(s.replace(".", "").replace(",", "."))
+    if _GROUPED_COMMA.match(s) and (locale != "pt-BR" or "." in s):
+        return float(s.replace(",", ""))
+    if re.fullmatch(r"\d*,\d+", s):  # "1,5" or ",5": a decimal comma
+        return float(s.replace(",", "."))
+    if re.fullmatch(r"\d+,\d{3}", s):  # pt-BR "1,234" handled above; en: thousands
+        return float(s.replace(",", ""))
+    return None
+
+
+def _is_pt_thousands(s: str, locale: str) -> bool:
+    return locale == "pt-BR" and bool(re.fullmatch(r"\d{1,3}(\.\d{3})+", s))
+
+
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+
+
+def parse_date(text: str) -> date | None:
+    """A date typed as text (ISO yyyy-mm-dd, dd/mm/yyyy, dd.mm.yyyy, dd-mm-yyyy) or an Excel
+    serial number, or None."""
+    s = text.strip()
+    if not s:
+        return None
+    for pattern, order in ((_YMD, (1, 2, 3)), (_DMY, (3, 2, 1))):
+        match = pattern.match(s)
+        if match:
+            y, m, d = (int(match.group(i)) for i in order)
+            return _safe_date(y, m, d)
+    serial = parse_number(s)
+    if serial is not None:
+        return serial_to_date(serial)
+    return None
+
+
+def serial_to_date(serial: float) -> date | None:
+    """An Excel date serial (1900 system) as a date; None when out of Excel's range."""
+    if not 1 <= serial < 2958466:
+        return None
+    return EXCEL_EPOCH + timedelta(days=int(serial))
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+_PERIOD = re.compile(r"^(\d{4})[-/.](\d{1,2})$")
+_PERIOD_MY = re.compile(r"^(\d{1,2})[-/.](\d{4})$")
+
+
+def parse_period(text: str) -> str | None:
+    """A period as "YYYY-MM" from "2026-10", "10/2026", "2026/10" or a date, or None."""
+    s = text.strip()
+    match = _PERIOD.match(s)
+    if match:
+        y, m = int(match.group(1)), int(match.group(2))
+    else:
+        match = _PERIOD_MY.match(s)
+        if match:
+            y, m = int(match.group(2)), int(match.group(1))
+        else:
+            parsed = parse_date(s) if not _PLAIN.match(s) else None
+            if parsed is None:
+                return None
+            y, m = parsed.year, parsed.month
+    return f"{y:04d}-{m:02d}" if 1 <= m <= 12 else None
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """First and last day of a "YYYY-MM" period."""
+    y, m = int(period[:4]), int(period[5:7])
+    first = date(y, m, 1)
+    nxt = date(y + (m == 12), m % 12 + 1, 1)
+    return first, nxt - timedelta(days=1)
+
+
+def as_date(value: date | datetime) -> date:
+    """A datetime's date part; a date as is."""
+    return value.date() if isinstance(value, datetime) else value

@@ -1,0 +1,1 @@
+"""Formula functions for Excel (xlwings UDFs)."""

@@ -1,0 +1,1 @@
+"""The edge: everything that reads or writes a workbook."""

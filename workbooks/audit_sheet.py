@@ -1,0 +1,81 @@
+"""The Audit Log sheet and its head recorded outside the workbook."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from engine.audit import COLUMNS, AuditEntry
+from engine.schema import normalise
+from workbooks.model import CellKind, OutputColumn, OutputSheet, Workbook
+
+AUDIT_SHEET = "Audit Log"
+_WIDTHS = (6, 22, 14, 16, 12, 9, 50, 20, 20, 20)
+
+
+def read_audit_log(book: Workbook) -> list[AuditEntry]:
+    """The entries of the Audit Log sheet as they stand (tampered or not)."""
+    sheet = next((n for n in book.sheet_names() if normalise(n) == normalise(AUDIT_SHEET)), None)
+    if sheet is None:
+        return []
+    grid = book.grid(sheet)
+    rows = [list(r) for r in grid.frame.itertuples(index=False, name=None)]
+    if not rows:
+        return []
+    header = [normalise(str(h)) if h is not None else "" for h in rows[0]]
+    index = {normalise(name): header.index(normalise(name)) for name in COLUMNS
+             if normalise(name) in header}
+    entries = []
+    for row in rows[1:]:
+        if all(v is None for v in row):
+            continue
+        values = {name: _text(row, index.get(normalise(name))) for name in COLUMNS}
+        entries.append(AuditEntry(_seq(values["Seq"]), *(values[n] for n in COLUMNS[1:])))
+    return entries
+
+
+def _text(row: list[object], index: int | None) -> str:
+    if index is None or index >= len(row) or row[index] is None:
+        return ""
+    return str(row[index])
+
+
+def _seq(text: str) -> int:
+    try:
+        return int(float(text))
+    except ValueError:
+        return -1
+
+
+def audit_output(entries: list[AuditEntry]) -> OutputSheet:
+    """The Audit Log sheet: all text except Seq."""
+    columns = [OutputColumn(name, CellKind.INTEGER if name == "Seq" else CellKind.TEXT, width)
+               for name, width in zip(COLUMNS, _WIDTHS, strict=True)]
+    return OutputSheet(AUDIT_SHEET, columns, [e.as_row() for e in entries],
+                       table_name="BO_AuditLog")
+
+
+def head_path(workbook: Path) -> Path:
+    """Where the chain head is recorded: a sidecar next to the workbook by default
+    (BACKOFFICE_AUDIT_HEAD_DIR puts it elsewhere, e.g. a folder users cannot edit)."""
+    folder = Path(os.environ.get("BACKOFFICE_AUDIT_HEAD_DIR") or workbook.parent)
+    return folder / f"{workbook.name}.audit-head.json"
+
+
+def read_head(workbook: Path) -> tuple[int, str] | None:
+    """The recorded (seq, entry_hash), or None when none was recorded."""
+    path = head_path(workbook)
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return int(data["seq"]), str(data["entry_hash"])
+
+
+def write_head(workbook: Path, entry: AuditEntry) -> None:
+    """Record the new head atomically."""
+    path = head_path(workbook)
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(json.dumps({"workbook": workbook.name, "seq": entry.seq,
+                                "entry_hash": entry.entry_hash}), encoding="utf-8")
+    os.replace(temp, path)

@@ -1,0 +1,196 @@
+"""Safe saving of shared workbooks without Excel.
+
+- A separate lock file serialises our own runs (the workbook itself is never locked).
+- Excel's owner file `~$<name>` means someone has the book open: we refuse, naming them.
+- We write a temp file in the same folder, fsync it, verify it opens, keep a timestamped backup
+  of the original (the last N), refuse if the original changed on disk since we read it, and
+  replace atomically. A failure at any step leaves the original untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import hashlib
+import json
+import os
+import shutil
+import socket
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from engine.errors import UnsafeWrite
+
+BACKUP_DIR = ".backoffice-backups"
+DEFAULT_KEEP = 10
+LOCK_TIMEOUT_S = float(os.environ.get("BACKOFFICE_LOCK_TIMEOUT", "60"))
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the file looked like when we read it."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+def fingerprint(path: Path) -> Fingerprint:
+    """Size, modification time and content hash of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    stat = path.stat()
+    return Fingerprint(stat.st_size, stat.st_mtime_ns, digest.hexdigest())
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file of a workbook: a hidden file beside it."""
+    return path.with_name(f".{path.name}.backoffice.lock")
+
+
+@contextlib.contextmanager
+def workbook_lock(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """Hold the workbook's lock file for the duration; wait up to `timeout` seconds for it.
+
+    The lock file is never deleted: deleting it would let two runs lock two different files.
+    """
+    target = lock_path(path)
+    fd = os.open(target, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        _acquire(fd, target, timeout)
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps({"pid": os.getpid(), "user": current_user(),
+                                 "host": socket.gethostname()}).encode())
+        yield
+    finally:
+        _release(fd)
+        os.close(fd)
+
+
+def _acquire(fd: int, target: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if _try_lock(fd):
+            return
+        if time.monotonic() >= deadline:
+            holder = target.read_text(errors="replace").strip() or "another run"
+            raise UnsafeWrite(f"{target.name[1:-len('.backoffice.lock')]} is being updated by "
+                              f"another Back Office run ({holder}); try again when it finishes.")
+        time.sleep(0.02)
+
+
+if os.name == "nt":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+
+    def _release(fd: int) -> None:
+        with contextlib.suppress(OSError):
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            return False
+
+    def _release(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def current_user() -> str:
+    """The operating-system user running the job."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no user database (containers)
+        return os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
+
+
+def excel_owner(path: Path) -> str | None:
+    """The user named in Excel's owner file `~$<name>` if the book is open in Excel, else None."""
+    for name in (f"~${path.name}", f"~${path.name[2:]}"):
+        owner = path.with_name(name)
+        if owner.is_file():
+            return _owner_name(owner.read_bytes()) or "another user"
+    return None
+
+
+def _owner_name(data: bytes) -> str:
+    # Layout: byte 0 = length of the ANSI name that follows; from byte 55, the UTF-16 name.
+    if data and 0 < data[0] <= 53:
+        name = data[1 : 1 + data[0]].decode("latin-1", errors="replace").strip()
+        if name:
+            return name
+    return data[55:].decode("utf-16-le", errors="ignore").split("\x00")[0].strip()
+
+
+def refuse_if_open_in_excel(path: Path) -> None:
+    """Exit 3 (UnsafeWrite) when Excel has the workbook open."""
+    owner = excel_owner(path)
+    if owner:
+        raise UnsafeWrite(f"{path.name} is open in Excel by {owner}; close it there (or ask "
+                          f"{owner} to) and run again. Nothing was written.")
+
+
+def replace_safely(path: Path, read_as: Fingerprint, write: Callable[[Path], None],
+                   verify: Callable[[Path], None], keep: int = DEFAULT_KEEP,
+                   now: datetime | None = None) -> Path | None:
+    """Write a new version of `path` through `write(temp)`, verify it, back up the original and
+    swap atomically. Returns the backup path (None for a new file)."""
+    temp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    try:
+        write(temp)
+        _fsync(temp)
+        verify(temp)
+        refuse_if_open_in_excel(path)
+        if path.exists() and fingerprint(path) != read_as:
+            raise UnsafeWrite(f"{path.name} changed on disk while we worked (someone saved it); "
+                              "nothing was written; run again to use the new version.")
+        backup = _backup(path, keep, now or datetime.now(UTC)) if path.exists() else None
+        os.replace(temp, path)
+        _fsync_dir(path.parent)
+        return backup
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _backup(path: Path, keep: int, now: datetime) -> Path:
+    folder = path.parent / BACKUP_DIR
+    folder.mkdir(exist_ok=True)
+    stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
+    backup = folder / f"{path.stem}.{stamp}{path.suffix}"
+    shutil.copy2(path, backup)
+    old = sorted(folder.glob(f"{path.stem}.*{path.suffix}"))
+    for stale in old[: max(0, len(old) - keep)]:
+        stale.unlink(missing_ok=True)
+    return backup
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name == "nt":  # pragma: no cover
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,119 @@
+"""Add the few cell formats our output sheets need to a workbook's styles.xml, without
+disturbing existing ones: entries are only appended (existing style indexes keep their meaning),
+and an identical entry already present is reused, so re-running adds nothing."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from workbooks.model import CellKind
+from workbooks.ooxml import MAIN, parse, q, serialise
+
+# Number formats by output kind: (numFmtId, format code or None for a built-in id).
+NUMBER_FORMATS: dict[str, tuple[int, str | None]] = {
+    CellKind.TEXT: (49, None),  # "@"
+    CellKind.INTEGER: (1, None),  # "0"
+    CellKind.NUMBER: (0, None),  # General
+    CellKind.MONEY: (4, None),  # "#,##0.00"
+    CellKind.PERCENT: (10, None),  # "0.00%"
+    CellKind.DATE: (-1, "yyyy-mm-dd"),
+}
+MARK_FILLS = {"error": "FFFFC7CE", "warning": "FFFFEB9C"}
+QUOTED_TEXT = "quoted"  # text starting with = + - @: quotePrefix keeps it text when edited
+
+EMPTY_STYLES = (
+    f'<styleSheet xmlns="{MAIN}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/>'
+    '</font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill>'
+    '<patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/>'
+    '<top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" '
+    'fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="1"><xf numFmtId="0" '
+    'fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs></styleSheet>'
+).encode()
+
+
+class StyleBook:
+    """styles.xml being extended with our formats."""
+
+    def __init__(self, data: bytes | None) -> None:
+        self.root = parse(data or EMPTY_STYLES)
+        self.changed = data is None
+
+    def output_styles(self) -> dict[str, int]:
+        """The cellXfs index for each output kind, plus QUOTED_TEXT."""
+        styles = {kind: self._xf(numfmt=self._numfmt(*spec)) for kind, spec in NUMBER_FORMATS.items()}
+        styles[QUOTED_TEXT] = self._xf(numfmt=49, quote_prefix=True)
+        return styles
+
+    def mark_style(self, base_xf: int, level: str) -> int:
+        """A copy of cell format `base_xf` with the mark's fill (number format etc. kept)."""
+        xfs = self._section("cellXfs")
+        base = xfs[base_xf] if base_xf < len(xfs) else xfs[0]
+        fill = self._fill(MARK_FILLS[level])
+        return self._xf(numfmt=int(base.get("numFmtId", "0")), font=int(base.get("fontId", "0")),
+                        fill=fill, border=int(base.get("borderId", "0")), like=base)
+
+    def to_bytes(self) -> bytes:
+        """The part, serialised."""
+        return serialise(self.root)
+
+    def _section(self, name: str) -> etree._Element:
+        section = self.root.find(q(name))
+        if section is None:
+            section = etree.SubElement(self.root, q(name))
+            order = ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs"]
+            anchor = None
+            for earlier in order[: order.index(name)]:
+                anchor = self.root.find(q(earlier)) if self.root.find(q(earlier)) is not None else anchor
+            if anchor is not None:
+                anchor.addnext(section)
+            else:
+                self.root.insert(0, section)
+        return section
+
+    def _append(self, section_name: str, element: etree._Element) -> int:
+        section = self._section(section_name)
+        for index, existing in enumerate(section):
+            if etree.tostring(existing) == etree.tostring(element):
+                return index
+        section.append(element)
+        section.set("count", str(len(section)))
+        self.changed = True
+        return len(section) - 1
+
+    def _numfmt(self, builtin: int, code: str | None) -> int:
+        if code is None:
+            return builtin
+        section = self._section("numFmts")
+        for fmt in section:
+            if fmt.get("formatCode") == code:
+                return int(fmt.get("numFmtId", "0"))
+        new_id = max([163, *(int(f.get("numFmtId", "0")) for f in section)]) + 1
+        etree.SubElement(section, q("numFmt"), numFmtId=str(new_id), formatCode=code)
+        section.set("count", str(len(section)))
+        self.changed = True
+        return new_id
+
+    def _fill(self, rgb: str) -> int:
+        fill = etree.Element(q("fill"))
+        pattern = etree.SubElement(fill, q("patternFill"), patternType="solid")
+        etree.SubElement(pattern, q("fgColor"), rgb=rgb)
+        etree.SubElement(pattern, q("bgColor"), indexed="64")
+        return self._fill_index(fill)
+
+    def _fill_index(self, fill: etree._Element) -> int:
+        return self._append("fills", fill)
+
+    def _xf(self, *, numfmt: int, font: int = 0, fill: int = 0, border: int = 0,
+            quote_prefix: bool = False, like: etree._Element | None = None) -> int:
+        xf = etree.Element(q("xf"), numFmtId=str(numfmt), fontId=str(font), fillId=str(fill),
+                           borderId=str(border), xfId=(like.get("xfId", "0") if like is not None else "0"))
+        if numfmt:
+            xf.set("applyNumberFormat", "1")
+        if fill:
+            xf.set("applyFill", "1")
+        if quote_prefix:
+            xf.set("quotePrefix", "1")
+        if like is not None:
+            for child in like:  # alignment / protection of the original cell
+                xf.append(etree.fromstring(etree.tostring(child)))
+        return self._append("cellXfs", xf)

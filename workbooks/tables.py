@@ -1,0 +1,260 @@
+"""From a raw Grid to a typed table: header detection, column matching, tolerant parsing.
+
+The same code serves every adapter (memory, file, live Excel), so they read identically.
+Parsing is vectorised: the machine format of a whole column is parsed at once, and only the cells
+that fail go through the per-cell tolerant parsers of engine.parsing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from engine.issues import Issue, Severity
+from engine.parsing import parse_date, parse_number, parse_period
+from engine.schema import CONFIG, INPUT_SHEETS, NUMERIC_KINDS, Column, Kind, SheetSpec, normalise
+from workbooks.model import Grid, TableRange, Workbook, column_letter
+
+HEADER_SEARCH_ROWS = 20
+_MACHINE_DATETIME = "%Y-%m-%d %H:%M:%S"
+
+
+@dataclass
+class Table:
+    """An input sheet read into canonical, typed columns.
+
+    `frame` is indexed by Excel row number and has one column per canonical column found.
+    Numbers are float64 (NaN when blank or unreadable), dates datetime64 (NaT), the rest text or
+    None. `letters` gives each canonical column's sheet column letter, so any value's source
+    cell is `letters[column] + str(row)`.
+    """
+
+    spec: SheetSpec
+    sheet: str
+    header_row: int
+    frame: pd.DataFrame
+    letters: dict[str, str]
+    issues: list[Issue] = field(default_factory=list)
+    unreadable: dict[str, pd.Series] = field(default_factory=dict)
+    extra_columns: list[str] = field(default_factory=list)
+
+    def cell(self, column: str, row: int) -> str:
+        """The source cell of a value, like "E7"."""
+        return f"{self.letters[column]}{row}"
+
+
+@dataclass
+class WorkbookData:
+    """Every input sheet found in a workbook, the Config values and the reading issues."""
+
+    tables: dict[str, Table]
+    config: dict[str, str]
+    config_cells: dict[str, str]
+    issues: list[Issue]
+
+    @property
+    def row_counts(self) -> dict[str, int]:
+        """Data rows read per sheet (canonical sheet name)."""
+        return {name: len(table.frame) for name, table in self.tables.items()}
+
+
+def find_sheet(sheet_names: list[str], spec: SheetSpec) -> str | None:
+    """The workbook sheet that holds `spec` (English name or alias, any case or accents)."""
+    for name in sheet_names:
+        if normalise(name) in spec.names:
+            return name
+    return None
+
+
+def read_workbook(book: Workbook) -> WorkbookData:
+    """Read Config and then every input sheet present, with the Config locale."""
+    names = book.sheet_names()
+    issues: list[Issue] = []
+    tables: dict[str, Table] = {}
+    config_sheet = find_sheet(names, CONFIG)
+    config: dict[str, str] = {}
+    config_cells: dict[str, str] = {}
+    if config_sheet is None:
+        issues.append(_missing_sheet(CONFIG))
+    else:
+        tables[CONFIG.name] = read_table(book.grid(config_sheet), CONFIG)
+        config, config_cells = config_values(tables[CONFIG.name])
+    locale = "pt-BR" if config.get("locale", "").lower() in {"pt-br", "pt", "ptbr"} else "en"
+    for spec in INPUT_SHEETS:
+        sheet = find_sheet(names, spec)
+        if spec is CONFIG or sheet is None:
+            continue
+        tables[spec.name] = read_table(book.grid(sheet), spec, locale)
+    for table in tables.values():
+        issues.extend(table.issues)
+    return WorkbookData(tables, config, config_cells, issues)
+
+
+def config_values(table: Table) -> tuple[dict[str, str], dict[str, str]]:
+    """Config as {normalised key: value text} and {normalised key: value cell}."""
+    values: dict[str, str] = {}
+    cells: dict[str, str] = {}
+    if "Key" not in table.frame or "Value" not in table.frame:
+        return values, cells
+    for row, key, value in zip(table.frame.index, table.frame["Key"], table.frame["Value"], strict=True):
+        if key:
+            values[normalise(key)] = "" if value is None else str(value)
+            cells[normalise(key)] = table.cell("Value", row)
+    return values, cells
+
+
+def read_table(grid: Grid, spec: SheetSpec, locale: str = "en") -> Table:
+    """Detect the header, match columns, drop blank rows and parse every known column."""
+    area, header_row = _data_area(grid, spec)
+    if header_row is None:
+        return _headerless(grid, spec, area)
+    header = area.loc[header_row]
+    mapping, extra = _match_columns(header, spec)
+    body = area.loc[header_row + 1 :]
+    body = body[body.notna().any(axis=1)]
+    letters = {name: column_letter(col) for name, col in mapping.items()}
+    table = Table(spec, grid.sheet, header_row, pd.DataFrame(index=body.index), letters,
+                  extra_columns=extra)
+    table.issues.extend(_missing_columns(grid.sheet, spec, mapping, header_row, header))
+    for name, col in mapping.items():
+        _read_column(table, spec.column(name), body[col], grid.errors, col, locale)
+    return table
+
+
+def _data_area(grid: Grid, spec: SheetSpec) -> tuple[pd.DataFrame, int | None]:
+    """The rows and columns that hold the data (an Excel Table's range, or the whole sheet) and
+    the header row number, or None when no row names any known column."""
+    frame = grid.frame.copy()
+    frame.index = range(grid.first_row, grid.first_row + len(frame))
+    frame = frame.where(frame.map(_is_filled, na_action="ignore").fillna(False).astype(bool))
+    table = _best_table(grid, spec)
+    if table is not None:
+        cols = [c for c in frame.columns if table.min_col <= c <= table.max_col]
+        return frame.loc[table.min_row : table.max_row, cols], table.min_row
+    best_row, best_score = None, 0
+    for row in frame.index[:HEADER_SEARCH_ROWS]:
+        score = len(_match_columns(frame.loc[row], spec)[0])
+        if score > best_score:
+            best_row, best_score = row, score
+    return frame, best_row
+
+
+def _is_filled(value: object) -> bool:
+    return not (isinstance(value, str) and not value.strip())
+
+
+def _best_table(grid: Grid, spec: SheetSpec) -> TableRange | None:
+    best, best_score = None, 0
+    for table in grid.tables:
+        row = grid.frame.iloc[table.min_row - grid.first_row] if table.min_row >= grid.first_row else None
+        if row is None:
+            continue
+        header = row[[c for c in grid.frame.columns if table.min_col <= c <= table.max_col]]
+        score = len(_match_columns(header, spec)[0])
+        if score > best_score:
+            best, best_score = table, score
+    return best
+
+
+def _match_columns(header: pd.Series, spec: SheetSpec) -> tuple[dict[str, int], list[str]]:
+    mapping: dict[str, int] = {}
+    extra: list[str] = []
+    for col, text in header.items():
+        if text is None or (isinstance(text, float) and np.isnan(text)):
+            continue
+        column = spec.column_for(text)
+        if column is None or column.name in mapping:
+            extra.append(str(text))
+        else:
+            mapping[column.name] = int(col)  # type: ignore[call-overload]
+    return mapping, extra
+
+
+def _missing_columns(sheet: str, spec: SheetSpec, mapping: dict[str, int], header_row: int,
+                     header: pd.Series) -> list[Issue]:
+    first_col = int(header.index[0]) if len(header.index) else 1  # type: ignore[call-overload]
+    return [
+        Issue(sheet, f"{column_letter(first_col)}{header_row}", header_row, column.name,
+              "sheet.missing_column", Severity.ERROR,
+              f'Required column "{column.name}" is missing from the header row {header_row}; '
+              f"add a column headed \"{column.name}\".", "")
+        for column in spec.columns
+        if column.required and column.name not in mapping
+    ]
+
+
+def _headerless(grid: Grid, spec: SheetSpec, area: pd.DataFrame) -> Table:
+    first = int(area.index[0]) if len(area.index) else grid.first_row
+    issue = Issue(grid.sheet, f"A{first}", first, "", "sheet.no_header", Severity.ERROR,
+                  f"No header row found in the first {HEADER_SEARCH_ROWS} rows; the sheet needs a "
+                  f"row with headers such as " + ", ".join(c.name for c in spec.columns[:4]) + ".",
+                  "")
+    return Table(spec, grid.sheet, first, pd.DataFrame(), {}, [issue])
+
+
+def _missing_sheet(spec: SheetSpec) -> Issue:
+    return Issue(spec.name, "", None, "", "sheet.missing", Severity.ERROR,
+                 f'The workbook has no "{spec.name}" sheet; add one '
+                 f"(aliases: {', '.join(spec.aliases)}).", "")
+
+
+def _read_column(table: Table, column: Column, raw: pd.Series, errors: dict[tuple[int, int], str],
+                 col: int, locale: str) -> None:
+    text = raw.map(lambda v: v.strip() if isinstance(v, str) else v, na_action="ignore")
+    if column.kind in NUMERIC_KINDS:
+        values, bad = _numbers(text, locale)
+        kind_name = "a percentage" if column.kind is Kind.PERCENT else "a number"
+    elif column.kind is Kind.DATE:
+        values, bad = _dates(text)
+        kind_name = "a date (yyyy-mm-dd or dd/mm/yyyy)"
+    elif column.kind is Kind.PERIOD:
+        parsed = text.map(parse_period, na_action="ignore")
+        bad = text.notna() & parsed.isna()
+        values, kind_name = parsed.astype(object).where(parsed.notna(), None), "a period (YYYY-MM)"
+    else:
+        values, bad = text.astype(object).where(text.notna(), None), pd.Series(False, text.index)
+        kind_name = "text"
+    table.frame[column.name] = values
+    table.unreadable[column.name] = bad
+    for row in bad[bad].index:
+        table.issues.append(_unreadable(table, column, int(row), str(text[row]), kind_name))
+    for (row, err_col), error in errors.items():
+        if err_col == col and row in table.frame.index:
+            table.unreadable[column.name][row] = True
+            table.issues.append(_error_cell(table, column, row, error))
+
+
+def _numbers(text: pd.Series, locale: str) -> tuple[pd.Series, pd.Series]:
+    numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+    numbers[~np.isfinite(numbers)] = np.nan
+    failed = text.notna() & numbers.isna()
+    for row in failed[failed].index:
+        value = parse_number(str(text[row]), locale)
+        if value is not None:
+            numbers[row] = value
+    return numbers, text.notna() & numbers.isna()
+
+
+def _dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    dates = pd.to_datetime(text, format=_MACHINE_DATETIME, errors="coerce")
+    failed = text.notna() & dates.isna()
+    for row in failed[failed].index:
+        value = parse_date(str(text[row]))
+        if value is not None:
+            dates[row] = pd.Timestamp(value)
+    return dates, text.notna() & dates.isna()
+
+
+def _unreadable(table: Table, column: Column, row: int, value: str, kind_name: str) -> Issue:
+    return Issue(table.sheet, table.cell(column.name, row), row, column.name, "read.unreadable",
+                 Severity.ERROR,
+                 f'{column.name}: "{value}" cannot be read as {kind_name}; correct the cell.', value)
+
+
+def _error_cell(table: Table, column: Column, row: int, error: str) -> Issue:
+    return Issue(table.sheet, table.cell(column.name, row), row, column.name, "read.error_value",
+                 Severity.ERROR,
+                 f"{column.name}: the cell shows the Excel error {error}; fix the formula or "
+                 f"type the value.", error)

@@ -1,0 +1,315 @@
+"""The file adapter: reads an .xlsx/.xlsm with fastexcel and writes by package surgery.
+
+Reading never goes through openpyxl cell objects (fastexcel reads a 1M-row sheet in seconds).
+Every cell is read as text so nothing is coerced silently: "00001" keeps its zeros, "N/A" in a
+numeric column reaches validation as unreadable, and error cells are reported by position.
+
+Writing adds or replaces only the sheets the tool owns, inside the zip package: every other
+part is copied byte for byte, and the shared parts we must touch (workbook.xml, its
+relationships, [Content_Types].xml, styles.xml) only gain entries.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastexcel
+import pandas as pd
+from lxml import etree
+
+from engine.errors import UnsafeWrite
+from workbooks.inspect import inspect_file
+from workbooks.model import Grid, Mark, OutputColumn, OutputSheet
+from workbooks.ooxml import (
+    CT, CT_TABLE, CT_WORKSHEET, PKG_REL, REL, RT_STYLES, RT_TABLE, RT_WORKSHEET, parse, q,
+    read_rels, rels_path, relative, serialise,
+)
+from workbooks.package import Package, read_package
+from workbooks.safe_save import Fingerprint, fingerprint, replace_safely
+from workbooks.sheetxml import render_sheet, render_table
+from workbooks.styles import StyleBook
+
+STATE_SHEET = "_BackOffice"
+_ERROR_NAMES = {"Div0": "#DIV/0!", "NA": "#N/A", "Value": "#VALUE!", "Ref": "#REF!",
+                "Name": "#NAME?", "Num": "#NUM!", "Null": "#NULL!", "GettingData": "#GETTING_DATA"}
+_ERROR_DETAIL = re.compile(r"Error\((\w+)\)")
+
+
+@dataclass
+class FileWorkbook:
+    """A workbook file on disk. Open with `FileWorkbook.open(path)`."""
+
+    path: Path
+    kind: str
+    package: Package
+    read_as: Fingerprint
+    owned: set[str]
+    staged: dict[str, OutputSheet] = field(default_factory=dict)
+    backup: Path | None = None
+
+    @classmethod
+    def open(cls, path: Path) -> FileWorkbook:
+        """Check the file is a safe, readable workbook and read its structure."""
+        kind = inspect_file(path)
+        read_as = fingerprint(path)
+        package = read_package(path)
+        book = cls(path, kind, package, read_as, set())
+        book.owned = book._read_owned()
+        return book
+
+    @property
+    def name(self) -> str:
+        """The file name."""
+        return self.path.name
+
+    def sheet_names(self) -> list[str]:
+        """Worksheet names in tab order (chartsheets and our state sheet excluded)."""
+        return [s.name for s in self.package.sheets if s.is_worksheet and s.name != STATE_SHEET]
+
+    def grid(self, sheet: str) -> Grid:
+        """The sheet's used area as text; error cells listed apart."""
+        entry = self.package.sheet(sheet)
+        if entry is None:
+            raise KeyError(sheet)
+        reader = fastexcel.read_excel(str(self.path))
+        loaded = reader.load_sheet(entry.name, header_row=None, dtypes="string")
+        batch, cell_errors = loaded.to_arrow_with_errors()
+        columns = [info.absolute_index + 1 for info in loaded.available_columns()]
+        frame = batch.to_pandas()
+        frame.columns = columns
+        frame = frame.astype(object).where(frame.notna(), None)
+        first_row = _first_row(self.path, entry.part) if len(frame) else 1
+        errors = {}
+        for err in (cell_errors.errors if cell_errors else []):
+            match = _ERROR_DETAIL.search(err.detail)
+            code = _ERROR_NAMES.get(match.group(1), "#" + match.group(1)) if match else "#ERROR"
+            errors[(first_row + err.offset_position[0], columns[err.offset_position[1]])] = code
+        return Grid(entry.name, first_row, frame, errors, self.package.tables.get(entry.name, []))
+
+    def write_sheet(self, sheet: OutputSheet) -> None:
+        """Stage a tool-owned sheet; written on save()."""
+        self.staged[sheet.name] = sheet
+
+    def set_marks(self, marks: list[Mark]) -> None:
+        """Cell marks on files are not written yet; refuse loudly rather than drop them."""
+        if marks:
+            raise UnsafeWrite("Marking cells in a workbook file is not available yet; "
+                              "see the Issues sheet instead.")
+
+    def conflicts(self) -> list[str]:
+        """Why writing the staged sheets would lose something the user owns (empty when safe)."""
+        reasons = []
+        if self.package.structure_locked and self._new_sheets():
+            reasons.append("the workbook structure is protected, so sheets cannot be added")
+        for name in self.staged:
+            entry = self.package.sheet(name)
+            if entry is not None and name.casefold() not in self.owned:
+                what = "sheet" if entry.is_worksheet else "chart sheet"
+                reasons.append(f'the {what} "{entry.name}" was not made by Back Office and would '
+                               "be replaced")
+        return reasons
+
+    def save(self) -> list[str]:
+        """Write the staged sheets into the workbook, safely. Returns the sheet names written."""
+        if not self.staged:
+            return []
+        reasons = self.conflicts()
+        if reasons:
+            raise UnsafeWrite(f"{self.name}: refusing to write: " + "; ".join(reasons) + ".")
+        self.owned |= {n.casefold() for n in self.staged}
+        state = _state_sheet(sorted(self.owned | {STATE_SHEET.casefold()}))
+        parts, removed = self._surgery([*self.staged.values(), state])
+        written = list(self.staged)
+        self.backup = replace_safely(
+            self.path, self.read_as,
+            write=lambda temp: _rewrite(self.path, temp, parts, removed),
+            verify=lambda temp: _verify(temp, written))
+        self.staged = {}
+        self.read_as = fingerprint(self.path)
+        self.package = read_package(self.path)
+        return written
+
+    def _new_sheets(self) -> list[str]:
+        return [n for n in self.staged if self.package.sheet(n) is None]
+
+    def _read_owned(self) -> set[str]:
+        entry = self.package.sheet(STATE_SHEET)
+        if entry is None or not entry.is_worksheet:
+            return set()
+        frame = self.grid(STATE_SHEET).frame
+        rows = frame.itertuples(index=False, name=None)
+        return {str(r[1]).casefold() for r in rows if len(r) > 1 and r[0] == "owned sheet"}
+
+    def _surgery(self, sheets: list[OutputSheet]) -> tuple[dict[str, bytes], set[str]]:
+        return _Surgery(self.path, self.package).apply(sheets)
+
+
+def _state_sheet(owned: list[str]) -> OutputSheet:
+    return OutputSheet(STATE_SHEET, [OutputColumn("Key"), OutputColumn("Value")],
+                       [["owned sheet", name] for name in owned], table_name="BO_State")
+
+
+def _rewrite(source: Path, temp: Path, parts: dict[str, bytes], removed: set[str]) -> None:
+    from workbooks.zipcopy import rewrite_zip
+
+    rewrite_zip(source, temp, parts, removed)
+
+
+def _verify(temp: Path, written: list[str]) -> None:
+    """The new file must be a sound zip whose workbook lists the sheets we wrote."""
+    with zipfile.ZipFile(temp) as zf:
+        bad = zf.testzip()
+        if bad:
+            raise UnsafeWrite(f"internal check failed: {bad} is corrupt in the new file; "
+                              "nothing was written.")
+    names = set(fastexcel.read_excel(str(temp)).sheet_names)
+    missing = [n for n in written if n not in names]
+    if missing:
+        raise UnsafeWrite(f"internal check failed: {missing} missing from the new file; "
+                          "nothing was written.")
+
+
+def _first_row(path: Path, part: str) -> int:
+    """The first row holding a value (where fastexcel's frame starts)."""
+    with zipfile.ZipFile(path) as zf, zf.open(part) as fh:
+        for _event, row in etree.iterparse(fh, tag=q("row"), resolve_entities=False,
+                                           huge_tree=True):
+            if any(c.find(q("v")) is not None or c.find(q("is")) is not None for c in row):
+                return int(row.get("r", "1"))
+            row.clear()
+    return 1
+
+
+class _Surgery:
+    """Adds/replaces tool-owned sheets in the parts of a package."""
+
+    def __init__(self, path: Path, package: Package) -> None:
+        self.path, self.package = path, package
+        self.zf = zipfile.ZipFile(path)
+        wb = package.workbook_part
+        self.workbook = parse(self.zf.read(wb))
+        self.wb_rels = parse(self.zf.read(rels_path(wb)))
+        self.types = parse(self.zf.read("[Content_Types].xml"))
+        styles_part = next((t for ty, t, _m in read_rels(self.zf.read(rels_path(wb)), wb).values()
+                            if ty == RT_STYLES), None)
+        self.styles_part = styles_part or "xl/styles.xml"
+        data = self.zf.read(self.styles_part) if styles_part in package.members else None
+        self.styles = StyleBook(data)
+        self.parts: dict[str, bytes] = {}
+        self.removed: set[str] = set()
+        self.taken = set(package.members)
+
+    def apply(self, sheets: list[OutputSheet]) -> tuple[dict[str, bytes], set[str]]:
+        styles = self.styles.output_styles()
+        for sheet in sheets:
+            self._put(sheet, styles)
+        wb = self.package.workbook_part
+        self.parts[wb] = serialise(self.workbook)
+        self.parts[rels_path(wb)] = serialise(self.wb_rels)
+        self.parts["[Content_Types].xml"] = serialise(self.types)
+        if self.styles.changed:
+            self.parts[self.styles_part] = self.styles.to_bytes()
+            if self.styles_part not in self.package.members:
+                self._add_rel(RT_STYLES, self.styles_part)
+                self._override(self.styles_part, "application/vnd.openxmlformats-officedocument."
+                               "spreadsheetml.styles+xml")
+        self.zf.close()
+        return self.parts, self.removed
+
+    def _put(self, sheet: OutputSheet, styles: dict[str, int]) -> None:
+        entry = self.package.sheet(sheet.name)
+        old_tables = self.package.table_parts.get(entry.name, []) if entry else []
+        if entry is not None:
+            part = entry.part
+            self.removed |= set(old_tables)
+            self._drop_related(part)
+        else:
+            part = self._free("xl/worksheets/sheet{}.xml")
+            rid = self._add_rel(RT_WORKSHEET, part)
+            self._add_sheet_entry(sheet.name, rid)
+            self._override(part, CT_WORKSHEET)
+        table_part = old_tables[0] if old_tables else self._free("xl/tables/table{}.xml")
+        self.removed.discard(table_part)
+        if not old_tables:
+            self._override(table_part, CT_TABLE)
+        for stale in old_tables[1:]:
+            self._drop_override(stale)
+        table_id = self._table_id(table_part)
+        sheet.table_name = self._table_name(sheet.table_name, entry.name if entry else None)
+        self.parts[part] = render_sheet(sheet, styles)
+        self.parts[table_part] = render_table(sheet, table_id)
+        self.parts[rels_path(part)] = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Relationships xmlns="{PKG_REL}"><Relationship Id="rId1" Type="{RT_TABLE}" '
+            f'Target="{relative(part, table_part)}"/></Relationships>').encode()
+        if sheet.name == STATE_SHEET:
+            self._hide(sheet.name)
+
+    def _drop_related(self, part: str) -> None:
+        """Our old sheet's related parts other than tables (e.g. a drawing a user added)."""
+        rels = read_rels(self.zf.read(rels_path(part)) if rels_path(part) in self.taken else None,
+                         part)
+        for rtype, target, mode in rels.values():
+            if mode != "External" and rtype != RT_TABLE and target in self.package.members:
+                self.removed.add(target)
+                self._drop_override(target)
+
+    def _free(self, pattern: str) -> str:
+        n = 1
+        while pattern.format(n) in self.taken:
+            n += 1
+        name = pattern.format(n)
+        self.taken.add(name)
+        return name
+
+    def _table_id(self, table_part: str) -> int:
+        if table_part in self.package.members:
+            return int(parse(self.zf.read(table_part)).get("id", "1"))
+        new_id = max([0, *self.package.table_ids]) + 1
+        self.package.table_ids.add(new_id)
+        return new_id
+
+    def _table_name(self, wanted: str, own_sheet: str | None) -> str:
+        mine = set()
+        for table_part in self.package.table_parts.get(own_sheet or "", []):
+            mine.add((parse(self.zf.read(table_part)).get("displayName") or "").casefold())
+        taken = (self.package.table_names - mine) | self.package.defined_names
+        name, n = wanted, 2
+        while name.casefold() in taken:
+            name, n = f"{wanted}_{n}", n + 1
+        return name
+
+    def _add_rel(self, rtype: str, target_part: str) -> str:
+        ids = {rel.get("Id") for rel in self.wb_rels}
+        n = 1
+        while f"rId{n}" in ids:
+            n += 1
+        etree.SubElement(self.wb_rels, q("Relationship", PKG_REL), Id=f"rId{n}", Type=rtype,
+                         Target=relative(self.package.workbook_part, target_part))
+        return f"rId{n}"
+
+    def _add_sheet_entry(self, name: str, rid: str) -> None:
+        sheets = self.workbook.find(q("sheets"))
+        next_id = max([0, *(int(s.get("sheetId", "0")) for s in sheets)]) + 1
+        el = etree.SubElement(sheets, q("sheet"), name=name, sheetId=str(next_id))
+        el.set(q("id", REL), rid)
+
+    def _hide(self, name: str) -> None:
+        for el in self.workbook.iter(q("sheet")):
+            if el.get("name") == name:
+                el.set("state", "veryHidden")
+
+    def _override(self, part: str, content_type: str) -> None:
+        name = "/" + part
+        if not any(o.get("PartName") == name for o in self.types.iter(q("Override", CT))):
+            etree.SubElement(self.types, q("Override", CT), PartName=name, ContentType=content_type)
+
+    def _drop_override(self, part: str) -> None:
+        for o in list(self.types.iter(q("Override", CT))):
+            if o.get("PartName") == "/" + part:
+                self.types.remove(o)
+
+
