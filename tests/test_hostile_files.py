@@ -140,7 +140,8 @@ def test_duplicated_member(tmp_path: Path) -> None:
     base = hostile.make_xlsx(tmp_path, "_base.xlsx")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # zipfile warns "Duplicate name"
-        extra = (("xl/workbook.xml", zipfile.ZipFile(base).read("xl/workbook.xml")),)
+        with zipfile.ZipFile(base) as zf:
+            extra = (("xl/workbook.xml", zf.read("xl/workbook.xml")),)
         path = hostile.rewrite(base, tmp_path / "twice.xlsx", extra=extra)
     _refused(path, "xl/workbook.xml", "twice")
 

@@ -20,6 +20,7 @@ from lxml import etree
 from engine.errors import UnreadableWorkbook
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTED = ("EncryptionInfo", "EncryptedPackage")
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 HEAD_SIZE = 64 * 1024
 SMALL_PART = 4 * 1024**2
@@ -93,8 +94,6 @@ def _read_head(path: pathlib.Path) -> bytes:
         raise _fail(path, f"the file cannot be read ({exc.strerror or exc})") from None
 
 
-# --- legacy OLE2 compound files (.xls, encrypted packages) -----------------------------------
-
 def _ole_reason(path: pathlib.Path) -> str:
     """Explain an OLE2 file: encrypted package, legacy .xls, or another old Office document."""
     with path.open("rb") as fh:
@@ -102,9 +101,11 @@ def _ole_reason(path: pathlib.Path) -> str:
             names = _ole_directory(fh)
         except _BROKEN:
             names = set()
-        if not names:  # damaged or unusual directory: fall back to a raw scan for the names
-            names = _ole_scan(fh, ("EncryptionInfo", "EncryptedPackage", "Workbook", "Book"))
-    if names & {"EncryptionInfo", "EncryptedPackage"}:
+        if not names:  # damaged directory: look for the UTF-16LE names in the raw bytes instead
+            fh.seek(0)
+            raw = fh.read(64 * 1024**2)
+            names = {n for n in (*ENCRYPTED, "Workbook", "Book") if n.encode("utf-16-le") in raw}
+    if names & set(ENCRYPTED):
         return ("it is password-protected (encrypted); open it in Excel with the password and "
                 "save a copy without a password")
     if names & {"Workbook", "Book"} or not names:
@@ -129,7 +130,7 @@ def _ole_directory(fh: BinaryIO) -> set[str]:
         fat_sectors.extend(ids[:-1])
         nxt = ids[-1]
     names: set[str] = set()
-    sector, seen = struct.unpack_from("<I", hdr, 48)[0], set()
+    sector, seen = struct.unpack_from("<I", hdr, 48)[0], set[int]()
     while sector < 0xFFFFFFFA and sector not in seen and len(seen) < 65536:
         seen.add(sector)
         fh.seek((sector + 1) * ssz)
@@ -142,20 +143,6 @@ def _ole_directory(fh: BinaryIO) -> set[str]:
         sector = struct.unpack("<I", fh.read(4))[0]
     return names
 
-
-def _ole_scan(fh: BinaryIO, wanted: tuple[str, ...]) -> set[str]:
-    """Search the whole file, 1 MiB at a time, for UTF-16LE stream names."""
-    found: set[str] = set()
-    fh.seek(0)
-    tail = b""
-    while chunk := fh.read(1024**2):
-        buf = tail + chunk
-        found.update(name for name in wanted if name.encode("utf-16-le") in buf)
-        tail = buf[-128:]
-    return found
-
-
-# --- not a zip, not OLE2: text, HTML, anything else -------------------------------------------
 
 def _other_reason(path: pathlib.Path, head: bytes) -> str:
     """Name what a non-package file really is (HTML, Excel 2003 XML, CSV/text, unknown)."""
@@ -181,8 +168,6 @@ def _looks_like_text(head: bytes) -> bool:
     bad = sum(1 for ch in text if (ch < " " and ch not in "\t\r\n") or ch in "\x7f\ufffd")
     return bad <= len(text) // 100
 
-
-# --- zip packages ------------------------------------------------------------------------------
 
 def _inspect_zip(path: pathlib.Path, max_total: int, max_ratio: int) -> str:
     """Check a zip: member names and sizes, then the OPC package structure."""
@@ -279,9 +264,9 @@ def _content_type(types: bytes, part: str) -> str:
     root = _xml(types)
     for node in root.iter(f"{CT_NS}Override"):
         if node.get("PartName", "").lstrip("/").casefold() == part.casefold():
-            return node.get("ContentType", "").lower()
+            return str(node.get("ContentType", "")).lower()
     ext = part.rpartition(".")[2].casefold()
     for node in root.iter(f"{CT_NS}Default"):
         if node.get("Extension", "").casefold() == ext:
-            return node.get("ContentType", "").lower()
+            return str(node.get("ContentType", "")).lower()
     return ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
 import pandas as pd
 
@@ -37,6 +38,8 @@ def cell_text(value: object) -> str | None:
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):
         return value.strftime("%Y-%m-%d 00:00:00")
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
     if isinstance(value, float):
         if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
             return str(int(value))
