@@ -11,10 +11,9 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from addin import report
 from engine.errors import BackOfficeError, BadArguments
 from engine.parsing import parse_period
-
-from addin import report
 
 EXIT_BUG = 4
 
@@ -33,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = _command(sub, "validate", "read every input sheet, write the Issues sheet")
     _book_args(validate, writes=True)
+
+    clear = _command(sub, "clear", "remove the marks (fills and notes) the tool put on input cells")
+    _book_args(clear, writes=True)
 
     audit = _command(sub, "audit", "show or verify the tamper-evident audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
@@ -106,6 +108,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return report.emit(result, args.json, lambda: report.job_summary(result))
 
 
+def cmd_clear(args: argparse.Namespace) -> int:
+    from addin.jobs import clear_marks_job, run_on_file
+
+    result = run_on_file(args.workbook, clear_marks_job, dry_run=args.dry_run)
+    return report.emit(result, args.json, lambda: report.job_summary(result))
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     from addin.jobs import verify_file
 
@@ -116,7 +125,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "demo": cmd_demo, "validate": cmd_validate, "audit": cmd_audit,
+    "demo": cmd_demo, "validate": cmd_validate, "clear": cmd_clear, "audit": cmd_audit,
 }
 
 if __name__ == "__main__":

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.errors import BadArguments
-from workbooks.demo import DemoFacts, build_demo_workbook
-
 from addin import report
 from addin.jobs import JobResult, run_on_file, validate_job
+from engine.errors import BadArguments
+from workbooks.demo import DemoFacts, build_demo_workbook
 
 
 def run_demo(path: Path, *, force: bool = False, progress: bool = True

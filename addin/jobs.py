@@ -19,7 +19,7 @@ from engine.errors import UnsafeWrite
 from engine.issues import Issue, has_errors
 from workbooks.audit_sheet import audit_output, read_audit_log, read_head, write_head
 from workbooks.issues_sheet import issues_output
-from workbooks.model import Workbook
+from workbooks.model import Mark, MarkLevel, Workbook
 from workbooks.safe_save import current_user, refuse_if_open_in_excel, workbook_lock
 from workbooks.tables import WorkbookData, read_workbook
 from workbooks.xlsx_file import FileWorkbook
@@ -98,11 +98,31 @@ def validate_job(book: Workbook, ctx: Context, period: str | None = None) -> Job
     period = period or data.config.get("period", "")
     result = JobResult("validate", book.name, period, list(data.issues), summarise(data))
     book.write_sheet(issues_output(result.issues))
+    book.set_marks(marks_for(result.issues))
     errors = sum(1 for i in result.issues if i.severity == "error")
     details = (f"{sum(data.row_counts.values())} rows read from {len(data.tables)} sheets; "
                f"{errors} errors, {len(result.issues) - errors} warnings")
     result.audit = record_audit(book, ctx, "validate", period, details)
     return result
+
+
+def clear_marks_job(book: Workbook, ctx: Context) -> JobResult:
+    """Remove every mark the tool put on input cells (the Issues sheet stays)."""
+    book.set_marks([])
+    result = JobResult("clear", book.name)
+    result.audit = record_audit(book, ctx, "clear", "", "marks removed from the input cells")
+    return result
+
+
+def marks_for(issues: list[Issue]) -> list[Mark]:
+    """A fill and a note on each input cell an issue is about (errors win over warnings)."""
+    marks: dict[tuple[str, str], Mark] = {}
+    for issue in sorted(issues, key=lambda i: i.severity == "error"):
+        if issue.cell:
+            level = MarkLevel.ERROR if issue.severity == "error" else MarkLevel.WARNING
+            marks[(issue.sheet, issue.cell)] = Mark(issue.sheet, issue.cell, level,
+                                                    f"{issue.severity.upper()}: {issue.message}")
+    return list(marks.values())
 
 
 def summarise(data: WorkbookData) -> dict[str, object]:

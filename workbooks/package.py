@@ -8,7 +8,16 @@ from pathlib import Path
 
 from workbooks.model import TableRange, column_number
 from workbooks.ooxml import (
-    MAIN, PKG_REL, REL, RT_OFFICE_DOCUMENT, RT_TABLE, RT_WORKSHEET, parse, q, read_rels, rels_path,
+    MAIN,
+    PKG_REL,
+    REL,
+    RT_OFFICE_DOCUMENT,
+    RT_TABLE,
+    RT_WORKSHEET,
+    parse,
+    q,
+    read_rels,
+    rels_path,
 )
 
 

@@ -71,7 +71,7 @@ def render_table(sheet: OutputSheet, table_id: int) -> bytes:
         f'<autoFilter ref="{ref}"/><tableColumns count="{len(sheet.columns)}">{columns}'
         '</tableColumns><tableStyleInfo name="TableStyleMedium2" showFirstColumn="0" '
         'showLastColumn="0" showRowStripes="1" showColumnStripes="0"/></table>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def _table_header(header: str) -> str:

@@ -11,21 +11,33 @@ relationships, [Content_Types].xml, styles.xml) only gain entries.
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import fastexcel
-import pandas as pd
 from lxml import etree
 
 from engine.errors import UnsafeWrite
 from workbooks.inspect import inspect_file
-from workbooks.model import Grid, Mark, OutputColumn, OutputSheet
+from workbooks.mark_surgery import MarkState, PackageEdit, apply_marks
+from workbooks.model import Grid, Mark, OutputColumn, OutputSheet, OutputValue
 from workbooks.ooxml import (
-    CT, CT_TABLE, CT_WORKSHEET, PKG_REL, REL, RT_STYLES, RT_TABLE, RT_WORKSHEET, parse, q,
-    read_rels, rels_path, relative, serialise,
+    CT_TABLE,
+    CT_WORKSHEET,
+    PKG_REL,
+    REL,
+    RT_STYLES,
+    RT_TABLE,
+    RT_WORKSHEET,
+    parse,
+    q,
+    read_rels,
+    relative,
+    rels_path,
+    serialise,
 )
 from workbooks.package import Package, read_package
 from workbooks.safe_save import Fingerprint, fingerprint, replace_safely
@@ -47,7 +59,9 @@ class FileWorkbook:
     package: Package
     read_as: Fingerprint
     owned: set[str]
+    marks: MarkState = field(default_factory=MarkState)
     staged: dict[str, OutputSheet] = field(default_factory=dict)
+    staged_marks: list[Mark] | None = None
     backup: Path | None = None
 
     @classmethod
@@ -57,7 +71,7 @@ class FileWorkbook:
         read_as = fingerprint(path)
         package = read_package(path)
         book = cls(path, kind, package, read_as, set())
-        book.owned = book._read_owned()
+        book._read_state()
         return book
 
     @property
@@ -94,10 +108,9 @@ class FileWorkbook:
         self.staged[sheet.name] = sheet
 
     def set_marks(self, marks: list[Mark]) -> None:
-        """Cell marks on files are not written yet; refuse loudly rather than drop them."""
-        if marks:
-            raise UnsafeWrite("Marking cells in a workbook file is not available yet; "
-                              "see the Issues sheet instead.")
+        """Stage this run's marks: on save the previous run's marks are removed exactly and
+        these are put (fill by severity, and a note where the cell has none)."""
+        self.staged_marks = list(marks)
 
     def conflicts(self) -> list[str]:
         """Why writing the staged sheets would lose something the user owns (empty when safe)."""
@@ -114,20 +127,23 @@ class FileWorkbook:
 
     def save(self) -> list[str]:
         """Write the staged sheets into the workbook, safely. Returns the sheet names written."""
-        if not self.staged:
+        if not self.staged and self.staged_marks is None:
             return []
         reasons = self.conflicts()
         if reasons:
             raise UnsafeWrite(f"{self.name}: refusing to write: " + "; ".join(reasons) + ".")
         self.owned |= {n.casefold() for n in self.staged}
-        state = _state_sheet(sorted(self.owned | {STATE_SHEET.casefold()}))
-        parts, removed = self._surgery([*self.staged.values(), state])
+        surgery = _Surgery(self.path, self.package)
+        if self.staged_marks is not None:
+            self.marks = apply_marks(surgery.edit, self.marks, self.staged_marks)
+        state = _state_sheet(sorted(self.owned | {STATE_SHEET.casefold()}), self.marks)
+        parts, removed = surgery.apply([*self.staged.values(), state])
         written = list(self.staged)
         self.backup = replace_safely(
             self.path, self.read_as,
             write=lambda temp: _rewrite(self.path, temp, parts, removed),
             verify=lambda temp: _verify(temp, written))
-        self.staged = {}
+        self.staged, self.staged_marks = {}, None
         self.read_as = fingerprint(self.path)
         self.package = read_package(self.path)
         return written
@@ -135,21 +151,28 @@ class FileWorkbook:
     def _new_sheets(self) -> list[str]:
         return [n for n in self.staged if self.package.sheet(n) is None]
 
-    def _read_owned(self) -> set[str]:
+    def _read_state(self) -> None:
+        """Owned sheets and mark records from the very-hidden state sheet."""
         entry = self.package.sheet(STATE_SHEET)
         if entry is None or not entry.is_worksheet:
-            return set()
-        frame = self.grid(STATE_SHEET).frame
-        rows = frame.itertuples(index=False, name=None)
-        return {str(r[1]).casefold() for r in rows if len(r) > 1 and r[0] == "owned sheet"}
+            return
+        for row in self.grid(STATE_SHEET).frame.itertuples(index=False, name=None):
+            key, value = (row[0], row[1]) if len(row) > 1 else (None, None)
+            if key == "owned sheet":
+                self.owned.add(str(value).casefold())
+            elif key == "mark":
+                self.marks.marks.append(json.loads(str(value)))
+            elif key == "notes parts":
+                self.marks.created.update(json.loads(str(value)))
 
-    def _surgery(self, sheets: list[OutputSheet]) -> tuple[dict[str, bytes], set[str]]:
-        return _Surgery(self.path, self.package).apply(sheets)
 
-
-def _state_sheet(owned: list[str]) -> OutputSheet:
-    return OutputSheet(STATE_SHEET, [OutputColumn("Key"), OutputColumn("Value")],
-                       [["owned sheet", name] for name in owned], table_name="BO_State")
+def _state_sheet(owned: list[str], marks: MarkState) -> OutputSheet:
+    rows: list[list[OutputValue]] = [["owned sheet", name] for name in owned]
+    rows += [["mark", json.dumps(record, sort_keys=True)] for record in marks.marks]
+    rows += [["notes parts", json.dumps({sheet: parts}, sort_keys=True)]
+             for sheet, parts in sorted(marks.created.items())]
+    return OutputSheet(STATE_SHEET, [OutputColumn("Key"), OutputColumn("Value")], rows,
+                       table_name="BO_State")
 
 
 def _rewrite(source: Path, temp: Path, parts: dict[str, bytes], removed: set[str]) -> None:
@@ -201,6 +224,8 @@ class _Surgery:
         self.parts: dict[str, bytes] = {}
         self.removed: set[str] = set()
         self.taken = set(package.members)
+        self.edit = PackageEdit(self.zf, package, self.types, self.styles, self.parts,
+                                self.removed, self.taken)
 
     def apply(self, sheets: list[OutputSheet]) -> tuple[dict[str, bytes], set[str]]:
         styles = self.styles.output_styles()
@@ -227,11 +252,11 @@ class _Surgery:
             self.removed |= set(old_tables)
             self._drop_related(part)
         else:
-            part = self._free("xl/worksheets/sheet{}.xml")
+            part = self.edit.free("xl/worksheets/sheet{}.xml")
             rid = self._add_rel(RT_WORKSHEET, part)
             self._add_sheet_entry(sheet.name, rid)
             self._override(part, CT_WORKSHEET)
-        table_part = old_tables[0] if old_tables else self._free("xl/tables/table{}.xml")
+        table_part = old_tables[0] if old_tables else self.edit.free("xl/tables/table{}.xml")
         self.removed.discard(table_part)
         if not old_tables:
             self._override(table_part, CT_TABLE)
@@ -256,14 +281,6 @@ class _Surgery:
             if mode != "External" and rtype != RT_TABLE and target in self.package.members:
                 self.removed.add(target)
                 self._drop_override(target)
-
-    def _free(self, pattern: str) -> str:
-        n = 1
-        while pattern.format(n) in self.taken:
-            n += 1
-        name = pattern.format(n)
-        self.taken.add(name)
-        return name
 
     def _table_id(self, table_part: str) -> int:
         if table_part in self.package.members:
@@ -303,13 +320,9 @@ class _Surgery:
                 el.set("state", "veryHidden")
 
     def _override(self, part: str, content_type: str) -> None:
-        name = "/" + part
-        if not any(o.get("PartName") == name for o in self.types.iter(q("Override", CT))):
-            etree.SubElement(self.types, q("Override", CT), PartName=name, ContentType=content_type)
+        self.edit.override(part, content_type)
 
     def _drop_override(self, part: str) -> None:
-        for o in list(self.types.iter(q("Override", CT))):
-            if o.get("PartName") == "/" + part:
-                self.types.remove(o)
+        self.edit.override(part, None)
 
 

@@ -19,10 +19,10 @@ def rewrite_zip(source: Path, target: Path, replaced: dict[str, bytes], removed:
             zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
         spans = _member_spans(zin)
         for info in zin.infolist():
-            if info.filename in removed:
-                continue
             if info.filename in replaced:
                 _write_new(zout, info.filename, replaced[info.filename], info)
+            elif info.filename in removed:
+                continue
             else:
                 _copy_raw(zout, raw, info, spans[info.filename])
         for name, data in replaced.items():

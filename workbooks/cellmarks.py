@@ -1,0 +1,202 @@
+"""Cell marks in a worksheet part: set or restore the style of single cells, by byte surgery.
+
+A user's sheet may hold a million rows; parsing it into a tree to colour a few cells would cost
+seconds and memory. Rows are written in ascending order, so one forward scan finds every row
+we need; each edit is a small splice of the cell's start tag. Everything else in the part is
+kept byte for byte.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from workbooks.model import column_number
+
+_CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+_ROW = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?row\b[^>]*?\sr="(\d+)"[^>]*?(/?)>')
+_CELL = re.compile(rb'<((?:[A-Za-z_][\w.-]*:)?)c\b([^>]*?)(/?)>')
+_R_ATTR = re.compile(rb'\sr="([A-Z]+)(\d+)"')
+_S_ATTR = re.compile(rb'\ss="(\d+)"')
+
+
+@dataclass(frozen=True)
+class StyleEdit:
+    """Give cell `cell` the style `style`; `style=None` removes the s attribute (the default
+    style); `remove_if_empty` drops a cell we inserted, when it still holds no value."""
+
+    cell: str
+    style: int | None
+    remove_if_empty: bool = False
+    collapse_row: bool = False  # the row was <row .../> before we inserted into it
+
+
+@dataclass(frozen=True)
+class StyleChange:
+    """What an edit found: the cell's previous style (None = no s attribute), whether we had
+    to insert the cell, and whether the row exists at all."""
+
+    cell: str
+    previous: int | None
+    inserted: bool
+    found: bool
+    empty_row: bool = False
+
+
+def edit_styles(xml: bytes, edits: list[StyleEdit]) -> tuple[bytes, list[StyleChange]]:
+    """Apply style edits to a worksheet part; return the new part and what each edit found."""
+    by_row: dict[int, list[StyleEdit]] = {}
+    for edit in edits:
+        by_row.setdefault(_split(edit.cell)[1], []).append(edit)
+    splices: list[tuple[int, int, bytes]] = []
+    changes: list[StyleChange] = []
+    pos = 0
+    for row_number in sorted(by_row):
+        match = _find_row(xml, row_number, pos)
+        if match is None:
+            changes += [StyleChange(e.cell, None, False, False) for e in by_row[row_number]]
+            continue
+        end, row_splices, row_changes = _edit_row(xml, match, by_row[row_number])
+        splices += row_splices
+        changes += row_changes
+        pos = end
+    return _apply(xml, splices), changes
+
+
+def _split(cell: str) -> tuple[str, int]:
+    match = _CELL_REF.match(cell)
+    if not match:
+        raise ValueError(f"not a cell reference: {cell}")
+    return match.group(1), int(match.group(2))
+
+
+def _find_row(xml: bytes, number: int, pos: int) -> re.Match[bytes] | None:
+    for match in _ROW.finditer(xml, pos):
+        found = int(match.group(1))
+        if found == number:
+            return match
+        if found > number:
+            return None
+    return None
+
+
+def _edit_row(xml: bytes, row: re.Match[bytes], edits: list[StyleEdit]
+              ) -> tuple[int, list[tuple[int, int, bytes]], list[StyleChange]]:
+    prefix = row.group(0)[1 : row.group(0).index(b"row")]
+    if row.group(2):  # <row .../>: no cells at all
+        body_start = body_end = row.end()
+        close = b"</" + prefix + b"row>"
+        head_splice = (row.start(), row.end(), row.group(0)[:-2] + b">")
+    else:
+        body_start = row.end()
+        body_end = xml.index(b"</" + prefix + b"row>", body_start)
+        close, head_splice = b"", None
+    cells = _cells(xml, body_start, body_end)
+    splices: list[tuple[int, int, bytes]] = [head_splice] if head_splice else []
+    changes = []
+    inserts: list[tuple[int, bytes]] = []
+    for edit in edits:
+        letters, _ = _split(edit.cell)
+        cell = cells.get(edit.cell)
+        if cell is None:
+            if edit.style is not None:
+                at = _insert_point(cells, column_number(letters), body_end)
+                inserts.append((at, b"<%sc r=\"%s\" s=\"%d\"/>" % (prefix, edit.cell.encode(), edit.style)))
+            changes.append(StyleChange(edit.cell, None, True, True, empty_row=bool(head_splice)))
+            continue
+        start, end, tag, previous = cell
+        if edit.remove_if_empty and tag.endswith(b"/>"):
+            splices.append((start, end, b""))
+        else:
+            splices.append((start, start + len(tag), _with_style(tag, edit.style)))
+        changes.append(StyleChange(edit.cell, previous, False, True))
+    for at, text in inserts:
+        splices.append((at, at, text))
+    if _emptied(xml, body_start, body_end, cells, edits):  # back to the <row .../> it was
+        row_tag = row.group(0)
+        end_tag = body_end + len(b"</" + prefix + b"row>")
+        return body_end, [(row.start(), end_tag, row_tag[:-1] + b"/>")], changes
+    if close:
+        splices.append((body_end, body_end, close))
+    return body_end, splices, changes
+
+
+def _emptied(xml: bytes, start: int, end: int, cells: dict[str, tuple[int, int, bytes, int | None]],
+             edits: list[StyleEdit]) -> bool:
+    """True when the edits remove every cell of a row that was empty before we inserted."""
+    removed = {e.cell for e in edits if e.remove_if_empty and e.collapse_row}
+    if not removed or removed != set(cells):
+        return False
+    leftover = xml[start:end]
+    for cell_start, cell_end, _tag, _style in cells.values():
+        leftover = leftover.replace(xml[cell_start:cell_end], b"", 1)
+    return not leftover.strip()
+
+
+def _cells(xml: bytes, start: int, end: int) -> dict[str, tuple[int, int, bytes, int | None]]:
+    """Each cell of a row: (start, end of element, start tag, style)."""
+    cells = {}
+    pos = start
+    while True:
+        match = _CELL.search(xml, pos, end)
+        if match is None:
+            return cells
+        tag = match.group(0)
+        ref = _R_ATTR.search(tag)
+        if match.group(3):
+            element_end = match.end()
+        else:
+            close = b"</" + match.group(1) + b"c>"
+            element_end = xml.index(close, match.end()) + len(close)
+        if ref:
+            style = _S_ATTR.search(tag)
+            cells[(ref.group(1) + ref.group(2)).decode()] = (
+                match.start(), element_end, tag, int(style.group(1)) if style else None)
+        pos = element_end
+
+
+def _insert_point(cells: dict[str, tuple[int, int, bytes, int | None]], column: int, row_end: int) -> int:
+    after = [(start, ref) for ref, (start, _e, _t, _s) in cells.items()
+             if column_number(_split(ref)[0]) > column]
+    return min(after)[0] if after else row_end
+
+
+def _with_style(tag: bytes, style: int | None) -> bytes:
+    if _S_ATTR.search(tag):
+        replacement = b"" if style is None else b' s="%d"' % style
+        return _S_ATTR.sub(replacement, tag, count=1)
+    if style is None:
+        return tag
+    name_end = tag.index(b"c", 1) + 1
+    return tag[:name_end] + b' s="%d"' % style + tag[name_end:]
+
+
+def _apply(xml: bytes, splices: list[tuple[int, int, bytes]]) -> bytes:
+    out, pos = [], 0
+    for start, end, text in sorted(splices, key=lambda s: (s[0], s[1])):
+        out.append(xml[pos:start])
+        out.append(text)
+        pos = end
+    out.append(xml[pos:])
+    return b"".join(out)
+
+
+def read_styles(xml: bytes, cells: list[str]) -> dict[str, int | None]:
+    """The current style of each cell (None: default style or no such cell)."""
+    rows: dict[int, list[str]] = {}
+    for cell in cells:
+        rows.setdefault(_split(cell)[1], []).append(cell)
+    styles: dict[str, int | None] = dict.fromkeys(cells)
+    pos = 0
+    for number in sorted(rows):
+        match = _find_row(xml, number, pos)
+        if match is None or match.group(2):
+            continue
+        prefix = match.group(0)[1 : match.group(0).index(b"row")]
+        end = xml.index(b"</" + prefix + b"row>", match.end())
+        found = _cells(xml, match.end(), end)
+        for cell in rows[number]:
+            if cell in found:
+                styles[cell] = found[cell][3]
+        pos = end
+    return styles

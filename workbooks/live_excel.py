@@ -1,0 +1,144 @@
+"""The live-Excel adapter: the same Workbook protocol over an open xlwings Book.
+
+Thin on purpose: values come from xlwings as a 2-D list (read with err_to_str so error cells are
+reported, not turned into blanks) and go through the same `cells_to_grid` as the in-memory
+adapter. Excel itself keeps the file: we write into the open book and leave saving to Excel.
+Only the open-source part of xlwings is used.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from engine.errors import UnsafeWrite
+from workbooks.memory import EXCEL_ERRORS, cells_to_grid
+from workbooks.model import CellKind, Grid, Mark, OutputSheet, OutputValue, TableRange
+
+STATE_SHEET = "_BackOffice"
+EXCEL_FORMATS = {CellKind.MONEY: "#,##0.00", CellKind.DATE: "yyyy-mm-dd", CellKind.INTEGER: "0",
+                 CellKind.PERCENT: "0.00%", CellKind.TEXT: "@", CellKind.NUMBER: "General"}
+MARK_COLOURS = {"error": (255, 199, 206), "warning": (255, 235, 156)}
+_VERY_HIDDEN = 2  # xlSheetVeryHidden
+
+
+class LiveWorkbook:
+    """A workbook open in Excel, reached through an xlwings Book (e.g. xw.Book.caller())."""
+
+    def __init__(self, book: Any) -> None:
+        self.book = book
+        self.staged: dict[str, OutputSheet] = {}
+        self.staged_marks: list[Mark] | None = None
+
+    @property
+    def name(self) -> str:
+        """The workbook's name as Excel shows it."""
+        return str(self.book.name)
+
+    def sheet_names(self) -> list[str]:
+        """Worksheet names in tab order, our state sheet excluded."""
+        return [s.name for s in self.book.sheets if s.name != STATE_SHEET]
+
+    def grid(self, sheet: str) -> Grid:
+        """The used range as text, error cells apart, Excel Tables listed."""
+        ws = self.book.sheets[sheet]
+        used = ws.used_range
+        values = used.options(ndim=2, err_to_str=True).value
+        tables = [_table_range(t) for t in ws.tables]
+        return cells_to_grid(sheet, values, used.row, used.column, tables, EXCEL_ERRORS)
+
+    def write_sheet(self, sheet: OutputSheet) -> None:
+        """Stage an output sheet."""
+        self.staged[sheet.name] = sheet
+
+    def set_marks(self, marks: list[Mark]) -> None:
+        """Stage this run's marks."""
+        self.staged_marks = list(marks)
+
+    def save(self) -> list[str]:
+        """Write the staged sheets and marks into the open book."""
+        state = self._state()
+        owned = set(state.get("owned", []))
+        for name in self.staged:
+            if name in self.sheet_names() and name not in owned:
+                raise UnsafeWrite(f'The sheet "{name}" was not made by Back Office; rename it '
+                                  "so the results can be written.")
+        for sheet in self.staged.values():
+            self._write(sheet)
+        if self.staged_marks is not None:
+            state["marks"] = self._apply_marks(state.get("marks", []), self.staged_marks)
+        state["owned"] = sorted(owned | set(self.staged))
+        self._save_state(state)
+        written, self.staged, self.staged_marks = list(self.staged), {}, None
+        return written
+
+    def _write(self, sheet: OutputSheet) -> None:
+        names = [s.name for s in self.book.sheets]
+        if sheet.name in names:
+            ws = self.book.sheets[sheet.name]
+            ws.clear()
+            for table in list(ws.tables):
+                table.delete()
+        else:
+            ws = self.book.sheets.add(sheet.name, after=self.book.sheets[len(names) - 1])
+        rows = [[c.header for c in sheet.columns], *[[_excel(v) for v in r] for r in sheet.rows]]
+        ws["A1"].value = rows
+        for i, column in enumerate(sheet.columns, start=1):
+            ws.range((2, i), (max(2, len(rows)), i)).number_format = EXCEL_FORMATS[column.kind]
+        ws.tables.add(source=ws.range((1, 1), (max(2, len(rows)), len(sheet.columns))),
+                      name=sheet.table_name)
+        for (r, c), location in sheet.links.items():
+            cell = ws.range((r + 2, c + 1))
+            cell.add_hyperlink("#" + location, str(cell.value))
+        ws.autofit(axis="columns")
+
+    def _apply_marks(self, previous: list[dict[str, Any]], marks: list[Mark]) -> list[dict[str, Any]]:
+        for record in previous:  # remove exactly what we put last time
+            cell = self.book.sheets[record["sheet"]][record["cell"]]
+            cell.color = tuple(record["color"]) if record["color"] else None
+            if record["note_added"] and cell.note is not None:
+                cell.note.delete()
+        records = []
+        for mark in marks:
+            cell = self.book.sheets[mark.sheet][mark.cell]
+            record = {"sheet": mark.sheet, "cell": mark.cell, "color": cell.color,
+                      "note_added": cell.note is None}
+            cell.color = MARK_COLOURS[mark.level]
+            if record["note_added"]:
+                cell.add_note(mark.note)
+            records.append(record)
+        return records
+
+    def _state(self) -> dict[str, Any]:
+        """Owned sheets (A1) and one mark record per row below, as JSON text."""
+        if STATE_SHEET not in [s.name for s in self.book.sheets]:
+            return {}
+        column = self.book.sheets[STATE_SHEET].used_range.options(ndim=1).value or []
+        texts = [t for t in column if t]
+        if not texts:
+            return {}
+        return {"owned": json.loads(texts[0]), "marks": [json.loads(t) for t in texts[1:]]}
+
+    def _save_state(self, state: dict[str, Any]) -> None:
+        if STATE_SHEET not in [s.name for s in self.book.sheets]:
+            ws = self.book.sheets.add(STATE_SHEET, after=self.book.sheets[-1])
+            try:
+                ws.api.Visible = _VERY_HIDDEN  # Windows COM
+            except Exception:  # macOS: plain hidden
+                ws.visible = False
+        ws = self.book.sheets[STATE_SHEET]
+        ws.clear()
+        texts = [json.dumps(state.get("owned", [])), *map(json.dumps, state.get("marks", []))]
+        ws["A1"].options(transpose=True).value = ["'" + t for t in texts]
+
+
+def _table_range(table: Any) -> TableRange:
+    rng = table.range
+    last = rng.last_cell
+    return TableRange(table.name, rng.row, rng.column, last.row, last.column)
+
+
+def _excel(value: OutputValue) -> object:
+    """A value as xlwings writes it (Decimal is not a COM type; dates stay dates)."""
+    return float(value) if isinstance(value, Decimal) else value

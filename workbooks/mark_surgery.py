@@ -1,0 +1,235 @@
+"""Putting and removing the tool's cell marks (fill + note) inside a package.
+
+The previous run's marks are removed first (each cell gets back the exact style it had, cells we
+inserted are dropped, notes parts we created are deleted), then this run's marks are put and
+recorded. Used by the file adapter's save; the records live in the `_BackOffice` state sheet.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from workbooks.cellmarks import StyleEdit, edit_styles, read_styles
+from workbooks.model import Mark
+from workbooks.notes import (
+    CT_COMMENTS,
+    CT_VML,
+    add_notes,
+    idmap_blocks,
+    new_comments,
+    new_vml,
+    remove_notes,
+)
+from workbooks.ooxml import CT, PKG_REL, REL, parse, q, read_rels, relative, rels_path, serialise
+from workbooks.package import Package
+from workbooks.styles import StyleBook
+
+RT_COMMENTS = REL + "/comments"
+RT_VML = REL + "/vmlDrawing"
+_AFTER_LEGACY = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(legacyDrawingHF|drawingHF|picture|oleObjects|controls|"
+    rb"webPublishItems|tableParts|extLst)\b")
+
+
+@dataclass
+class MarkState:
+    """What the tool has put on input cells: one record per mark, and the notes parts it made."""
+
+    marks: list[dict[str, Any]] = field(default_factory=list)
+    created: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass
+class PackageEdit:
+    """The parts being changed by one save, shared with the output-sheet surgery."""
+
+    zf: zipfile.ZipFile
+    package: Package
+    types: etree._Element
+    styles: StyleBook
+    parts: dict[str, bytes]
+    removed: set[str]
+    taken: set[str]
+
+    def read(self, part: str) -> bytes | None:
+        """A part as changed so far in this save, or as stored."""
+        if part in self.parts:
+            return self.parts[part]
+        if part in self.removed or part not in self.package.members:
+            return None
+        return self.zf.read(part)
+
+    def write(self, part: str, data: bytes) -> None:
+        """Replace or add a part in this save."""
+        self.parts[part] = data
+        self.removed.discard(part)
+
+    def free(self, pattern: str) -> str:
+        """An unused part name."""
+        n = 1
+        while pattern.format(n) in self.taken:
+            n += 1
+        self.taken.add(pattern.format(n))
+        return pattern.format(n)
+
+    def override(self, part: str, content_type: str | None) -> None:
+        """Add (or with None, drop) a content-type override."""
+        for o in list(self.types.iter(q("Override", CT))):
+            if o.get("PartName") == "/" + part:
+                self.types.remove(o)
+        if content_type:
+            etree.SubElement(self.types, q("Override", CT), PartName="/" + part,
+                             ContentType=content_type)
+
+    def default(self, extension: str, content_type: str) -> None:
+        """Make sure an extension has a default content type."""
+        if not any(d.get("Extension", "").lower() == extension for d in self.types.iter(q("Default", CT))):
+            etree.SubElement(self.types, q("Default", CT), Extension=extension, ContentType=content_type)
+
+
+def apply_marks(edit: PackageEdit, state: MarkState, marks: list[Mark]) -> MarkState:
+    """Remove `state`'s marks, put `marks`; return the new state."""
+    new_state = MarkState()
+    sheets = {r["sheet"] for r in state.marks} | {m.sheet for m in marks}
+    for name in sorted(sheets):
+        entry = edit.package.sheet(name)
+        if entry is None or not entry.is_worksheet:
+            continue
+        old = [r for r in state.marks if r["sheet"] == name]
+        new = [m for m in marks if m.sheet == name]
+        created = state.created.get(name, {})
+        _Sheet(edit, entry.part, name).run(old, new, created, new_state)
+    return new_state
+
+
+@dataclass
+class _Sheet:
+    edit: PackageEdit
+    part: str
+    name: str
+
+    def run(self, old: list[dict[str, Any]], new: list[Mark], created: dict[str, str],
+            state: MarkState) -> None:
+        xml = self.edit.read(self.part) or b""
+        xml, _ = edit_styles(xml, [StyleEdit(r["cell"], r["style"], r["inserted"], r["empty_row"])
+                                   for r in old])
+        xml, created = self._remove_notes(xml, {r["cell"] for r in old if r["note"]}, created)
+        new = list({m.cell: m for m in new}.values())  # one mark per cell, the last wins
+        base = read_styles(xml, [m.cell for m in new])
+        edits = [StyleEdit(m.cell, self.edit.styles.mark_style(base[m.cell] or 0, m.level))
+                 for m in new]
+        xml, changes = edit_styles(xml, edits)
+        found = {c.cell: c for c in changes if c.found}
+        noted, xml, created = self._add_notes(xml, {m.cell: m.note for m in new if m.cell in found},
+                                              created)
+        for cell, change in found.items():
+            state.marks.append({"sheet": self.name, "cell": cell, "style": change.previous,
+                                "inserted": change.inserted, "empty_row": change.empty_row,
+                                "note": cell in noted})
+        if created:
+            state.created[self.name] = created
+        self.edit.write(self.part, xml)
+
+    def _rels(self) -> dict[str, tuple[str, str, str]]:
+        return read_rels(self.edit.read(rels_path(self.part)), self.part)
+
+    def _notes_parts(self) -> tuple[str | None, str | None]:
+        rels = self._rels()
+        comments = next((t for ty, t, _m in rels.values() if ty == RT_COMMENTS), None)
+        vml = next((t for ty, t, _m in rels.values() if ty == RT_VML), None)
+        return comments, vml
+
+    def _remove_notes(self, xml: bytes, cells: set[str], created: dict[str, str]
+                      ) -> tuple[bytes, dict[str, str]]:
+        comments, vml = self._notes_parts()
+        if not cells or comments is None or vml is None:
+            return xml, created
+        comments_xml, vml_xml, any_left = remove_notes(
+            self.edit.read(comments) or b"", self.edit.read(vml) or b"", cells)
+        self.edit.write(comments, comments_xml)
+        self.edit.write(vml, vml_xml)
+        if any_left:
+            return xml, created
+        if created.get("comments"):
+            self._drop_part(comments)
+        legacy = created.get("legacy", "").encode()
+        if created.get("vml") and legacy and legacy in xml:  # not if Excel rewrote the sheet since
+            self._drop_part(vml)
+            xml = xml.replace(legacy, b"", 1)
+        return xml, {}
+
+    def _add_notes(self, xml: bytes, notes: dict[str, str], created: dict[str, str]
+                   ) -> tuple[set[str], bytes, dict[str, str]]:
+        if not notes:
+            return set(), xml, created
+        comments, vml = self._notes_parts()
+        created = dict(created)
+        if vml is None:
+            vml = self.edit.free("xl/drawings/vmlDrawing{}.vml")
+            self.edit.write(vml, new_vml(self._free_block()))
+            self.edit.default("vml", CT_VML)
+            rid = self._add_rel(RT_VML, vml)
+            legacy = f'<legacyDrawing xmlns:r="{REL}" r:id="{rid}"/>'
+            xml = _insert_legacy(xml, legacy.encode())
+            created.update(vml="1", legacy=legacy)
+        if comments is None:
+            comments = self.edit.free("xl/comments{}.xml")
+            self.edit.write(comments, new_comments())
+            self.edit.override(comments, CT_COMMENTS)
+            self._add_rel(RT_COMMENTS, comments)
+            created["comments"] = "1"
+        comments_xml, vml_xml, added = add_notes(
+            self.edit.read(comments) or b"", self.edit.read(vml) or b"", notes)
+        self.edit.write(comments, comments_xml)
+        self.edit.write(vml, vml_xml)
+        return set(added), xml, created
+
+    def _free_block(self) -> int:
+        used: set[int] = set()
+        for member in self.edit.taken:
+            if member.endswith(".vml"):
+                used |= idmap_blocks(self.edit.read(member) or b"")
+        return max(used | {0}) + 1
+
+    def _add_rel(self, rtype: str, target: str) -> str:
+        path = rels_path(self.part)
+        data = self.edit.read(path)
+        root = parse(data) if data else etree.Element(q("Relationships", PKG_REL), nsmap={None: PKG_REL})
+        ids = {r.get("Id") for r in root}
+        n = 1
+        while f"rId{n}" in ids:
+            n += 1
+        etree.SubElement(root, q("Relationship", PKG_REL), Id=f"rId{n}", Type=rtype,
+                         Target=relative(self.part, target))
+        self.edit.write(path, serialise(root))
+        return f"rId{n}"
+
+    def _drop_part(self, target: str) -> None:
+        path = rels_path(self.part)
+        root = parse(self.edit.read(path) or b"")
+        for rel in list(root):
+            if rel.get("Target") == relative(self.part, target):
+                root.remove(rel)
+        if len(root):
+            self.edit.write(path, serialise(root))
+        else:
+            self._remove(path)
+        self._remove(target)
+        self.edit.override(target, None)
+
+    def _remove(self, part: str) -> None:
+        self.edit.parts.pop(part, None)
+        if part in self.edit.package.members:
+            self.edit.removed.add(part)
+
+
+def _insert_legacy(xml: bytes, element: bytes) -> bytes:
+    start = xml.rfind(b"sheetData>")
+    match = _AFTER_LEGACY.search(xml, start)
+    at = match.start() if match else xml.rindex(b"</")
+    return xml[:at] + element + xml[at:]

@@ -1,0 +1,125 @@
+"""Notes (legacy comments) the tool puts on input cells, and their exact removal.
+
+A note lives in two parts: the comments part (text, author) and a VML drawing (the yellow box).
+Our notes are the comments whose author is "Back Office"; their VML shapes are found by the
+cell they anchor to. A cell that already has a note keeps it: we never overwrite a user's note.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from workbooks.model import column_number
+from workbooks.ooxml import MAIN, parse, q, serialise
+
+AUTHOR = "Back Office"
+CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+_SHAPE = re.compile(rb"<v:shape\b.*?</v:shape>", re.S)
+_SHAPE_ID = re.compile(rb"_x0000_s(\d+)")
+_ROW = re.compile(rb"<x:Row>(\d+)</x:Row>")
+_COL = re.compile(rb"<x:Column>(\d+)</x:Column>")
+_IDMAP = re.compile(rb'<o:idmap\b[^>]*data="([\d,]+)"')
+_SHAPETYPE_202 = (
+    b'<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" '
+    b'path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/><v:path gradientshapeok="t" '
+    b'o:connecttype="rect"/></v:shapetype>'
+)
+
+
+def new_vml(block: int) -> bytes:
+    """An empty VML drawing whose shape ids use id block `block`."""
+    return (
+        b'<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:'
+        b'office" xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
+        b'<o:idmap v:ext="edit" data="%d"/></o:shapelayout>' % block + _SHAPETYPE_202 + b"</xml>"
+    )
+
+
+def new_comments() -> bytes:
+    """An empty comments part."""
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<comments xmlns="{MAIN}">'
+            "<authors/><commentList/></comments>").encode()
+
+
+def idmap_blocks(vml: bytes) -> set[int]:
+    """The shape-id blocks a VML drawing uses (to pick a free one for a new drawing)."""
+    match = _IDMAP.search(vml)
+    return {int(x) for x in match.group(1).split(b",") if x} if match else set()
+
+
+def add_notes(comments: bytes, vml: bytes, notes: dict[str, str]) -> tuple[bytes, bytes, list[str]]:
+    """Add our notes to cells without one; return both parts and the cells that got a note."""
+    root = parse(comments)
+    taken = {c.get("ref") for c in root.iter(q("comment"))}
+    author = _author_index(root)
+    comment_list = root.find(q("commentList"))
+    shapes: list[bytes] = []
+    next_id = max([int(m) for m in _SHAPE_ID.findall(vml)] + [1024 * min(idmap_blocks(vml) or {1})]) + 1
+    added = []
+    for cell, text in notes.items():
+        if cell in taken:
+            continue
+        comment = etree.SubElement(comment_list, q("comment"), ref=cell, authorId=str(author))
+        etree.SubElement(etree.SubElement(comment, q("text")), q("t")).text = text
+        shapes.append(_shape(cell, next_id))
+        next_id += 1
+        added.append(cell)
+    if b'id="_x0000_t202"' not in vml:
+        shapes.insert(0, _SHAPETYPE_202)
+    end = vml.rindex(b"</xml>")
+    return serialise(root), vml[:end] + b"".join(shapes) + vml[end:], added
+
+
+def remove_notes(comments: bytes, vml: bytes, cells: set[str]) -> tuple[bytes, bytes, bool]:
+    """Remove our notes from `cells`; return both parts and whether any comment is left."""
+    root = parse(comments)
+    authors = root.find(q("authors"))
+    ours = {str(i) for i, a in enumerate(authors) if a.text == AUTHOR} if authors is not None else set()
+    comment_list = root.find(q("commentList"))
+    for comment in list(comment_list):
+        if comment.get("ref") in cells and comment.get("authorId") in ours:
+            comment_list.remove(comment)
+    anchors = {_anchor(cell) for cell in cells}
+    kept = _SHAPE.sub(lambda m: b"" if _is_note_at(m.group(0), anchors) else m.group(0), vml)
+    return serialise(root), kept, len(comment_list) > 0
+
+
+def _author_index(root: etree._Element) -> int:
+    authors = root.find(q("authors"))
+    if authors is None:
+        authors = etree.Element(q("authors"))
+        root.insert(0, authors)
+    for index, author in enumerate(authors):
+        if author.text == AUTHOR:
+            return index
+    etree.SubElement(authors, q("author")).text = AUTHOR
+    return len(authors) - 1
+
+
+def _anchor(cell: str) -> tuple[int, int]:
+    letters = "".join(ch for ch in cell if ch.isalpha())
+    return int(cell[len(letters):]) - 1, column_number(letters) - 1
+
+
+def _is_note_at(shape: bytes, anchors: set[tuple[int, int]]) -> bool:
+    row, col = _ROW.search(shape), _COL.search(shape)
+    return (b'ObjectType="Note"' in shape and row is not None and col is not None
+            and (int(row.group(1)), int(col.group(1))) in anchors)
+
+
+def _shape(cell: str, shape_id: int) -> bytes:
+    row, col = _anchor(cell)
+    anchor = f"{col + 1}, 15, {max(0, row - 1)}, 10, {col + 3}, 15, {row + 3}, 4"
+    return (
+        f'<v:shape id="_x0000_s{shape_id}" type="#_x0000_t202" style="position:absolute;'
+        "margin-left:59.25pt;margin-top:1.5pt;width:200pt;height:60pt;z-index:1;"
+        'visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
+        '<v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
+        '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div>'
+        '</v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+        f"<x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill><x:Row>{row}</x:Row>"
+        f"<x:Column>{col}</x:Column></x:ClientData></v:shape>"
+    ).encode()
