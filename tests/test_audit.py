@@ -243,11 +243,16 @@ def book(validated: tuple[Path, list[str]], tmp_path: Path) -> Path:
 
 
 def verify(path: Path) -> tuple[int, dict[str, Any], str]:
-    """`audit verify --json` and the human message."""
-    code, data = cli_json("audit", "verify", path)
-    human = cli("audit", "verify", path)
-    assert human.returncode == code
-    message = " ".join(human.stdout.split())  # rich wraps at 80 columns without a terminal
+    """`audit verify --json` and the human message (both commands run side by side)."""
+    runs = [subprocess.Popen([sys.executable, "-m", "addin.cli", "audit", "verify", str(path),
+                              *flag], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for flag in (["--json"], [])]
+    (as_json, json_err), (human, _) = (run.communicate(timeout=120) for run in runs)
+    code = runs[0].returncode
+    assert as_json.strip(), json_err
+    data = json.loads(as_json)
+    assert runs[1].returncode == code
+    message = " ".join(human.split())  # rich wraps at 80 columns without a terminal
     print(f"verify {path.name}: exit {code} {data} | {message}")
     return code, data, message
 

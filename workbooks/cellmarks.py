@@ -29,6 +29,8 @@ class StyleEdit:
     style: int | None
     remove_if_empty: bool = False
     collapse_row: bool = False  # the row was <row .../> before we inserted into it
+    drop_row: bool = False  # the row did not exist before we inserted it
+    collapse_sheet: bool = False  # the sheet was <sheetData/> before we inserted into it
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class StyleChange:
     inserted: bool
     found: bool
     empty_row: bool = False
+    new_row: bool = False
+    empty_sheet: bool = False
 
 
 def edit_styles(xml: bytes, edits: list[StyleEdit]) -> tuple[bytes, list[StyleChange]]:
@@ -54,13 +58,56 @@ def edit_styles(xml: bytes, edits: list[StyleEdit]) -> tuple[bytes, list[StyleCh
     for row_number in sorted(by_row):
         match = _find_row(xml, row_number, pos)
         if match is None:
-            changes += [StyleChange(e.cell, None, False, False) for e in by_row[row_number]]
+            splice, row_changes = _new_row(xml, row_number, by_row[row_number], pos)
+            splices += splice
+            changes += row_changes
             continue
         end, row_splices, row_changes = _edit_row(xml, match, by_row[row_number])
         splices += row_splices
         changes += row_changes
         pos = end
-    return _apply(xml, splices), changes
+    xml = _apply(xml, splices)
+    if any(e.collapse_sheet for e in edits):
+        xml = re.sub(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData></(?:[A-Za-z_][\w.-]*:)?sheetData>",
+                     rb"<\1sheetData/>", xml, count=1)
+    return xml, changes
+
+
+def _new_row(xml: bytes, number: int, edits: list[StyleEdit], pos: int
+             ) -> tuple[list[tuple[int, int, bytes]], list[StyleChange]]:
+    """Insert a row holding our styled empty cells where row `number` would be."""
+    styled = sorted((e for e in edits if e.style is not None), key=lambda e: column_number(_split(e.cell)[0]))
+    if not styled:
+        return [], [StyleChange(e.cell, None, False, False) for e in edits]
+    prefix = _sheet_prefix(xml)
+    cells = b"".join(b'<%sc r="%s" s="%d"/>' % (prefix, e.cell.encode(), e.style) for e in styled)
+    row = b'<%srow r="%d">%s</%srow>' % (prefix, number, cells, prefix)
+    later = _next_row(xml, number, pos)
+    empty_sheet = False
+    if later is not None:
+        splice = (later, later, row)
+    else:
+        empty = re.search(rb"<(?:[A-Za-z_][\w.-]*:)?sheetData\s*/>", xml)
+        if empty:
+            empty_sheet = True
+            splice = (empty.start(), empty.end(), b"<%ssheetData>%s</%ssheetData>" % (prefix, row, prefix))
+        else:
+            at = xml.index(b"</" + prefix + b"sheetData>")
+            splice = (at, at, row)
+    return [splice], [StyleChange(e.cell, None, True, True, new_row=True, empty_sheet=empty_sheet)
+                      for e in styled]
+
+
+def _sheet_prefix(xml: bytes) -> bytes:
+    match = re.search(rb"<([A-Za-z_][\w.-]*:)?sheetData\b", xml)
+    return (match.group(1) or b"") if match else b""
+
+
+def _next_row(xml: bytes, number: int, pos: int) -> int | None:
+    for match in _ROW.finditer(xml, pos):
+        if int(match.group(1)) > number:
+            return match.start()
+    return None
 
 
 def _split(cell: str) -> tuple[str, int]:
@@ -112,7 +159,10 @@ def _edit_row(xml: bytes, row: re.Match[bytes], edits: list[StyleEdit]
         changes.append(StyleChange(edit.cell, previous, False, True))
     for at, text in inserts:
         splices.append((at, at, text))
-    if _emptied(xml, body_start, body_end, cells, edits):  # back to the <row .../> it was
+    if _emptied(xml, body_start, body_end, cells, edits, "drop_row"):  # a row we added: drop it
+        end_tag = body_end + len(b"</" + prefix + b"row>")
+        return body_end, [(row.start(), end_tag, b"")], changes
+    if _emptied(xml, body_start, body_end, cells, edits, "collapse_row"):  # back to <row .../>
         row_tag = row.group(0)
         end_tag = body_end + len(b"</" + prefix + b"row>")
         return body_end, [(row.start(), end_tag, row_tag[:-1] + b"/>")], changes
@@ -122,9 +172,9 @@ def _edit_row(xml: bytes, row: re.Match[bytes], edits: list[StyleEdit]
 
 
 def _emptied(xml: bytes, start: int, end: int, cells: dict[str, tuple[int, int, bytes, int | None]],
-             edits: list[StyleEdit]) -> bool:
-    """True when the edits remove every cell of a row that was empty before we inserted."""
-    removed = {e.cell for e in edits if e.remove_if_empty and e.collapse_row}
+             edits: list[StyleEdit], flag: str) -> bool:
+    """True when the edits remove every cell of a row that was empty (or absent) before."""
+    removed = {e.cell for e in edits if e.remove_if_empty and getattr(e, flag)}
     if not removed or removed != set(cells):
         return False
     leftover = xml[start:end]

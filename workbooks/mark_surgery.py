@@ -116,8 +116,8 @@ class _Sheet:
     def run(self, old: list[dict[str, Any]], new: list[Mark], created: dict[str, str],
             state: MarkState) -> None:
         xml = self.edit.read(self.part) or b""
-        xml, _ = edit_styles(xml, [StyleEdit(r["cell"], r["style"], r["inserted"], r["empty_row"])
-                                   for r in old])
+        xml, _ = edit_styles(xml, [StyleEdit(r["cell"], r["style"], r["inserted"], r["empty_row"],
+                                             r["new_row"], r["empty_sheet"]) for r in old])
         xml, created = self._remove_notes(xml, {r["cell"] for r in old if r["note"]}, created)
         new = list({m.cell: m for m in new}.values())  # one mark per cell, the last wins
         base = read_styles(xml, [m.cell for m in new])
@@ -130,6 +130,7 @@ class _Sheet:
         for cell, change in found.items():
             state.marks.append({"sheet": self.name, "cell": cell, "style": change.previous,
                                 "inserted": change.inserted, "empty_row": change.empty_row,
+                                "new_row": change.new_row, "empty_sheet": change.empty_sheet,
                                 "note": cell in noted})
         if created:
             state.created[self.name] = created
@@ -150,7 +151,8 @@ class _Sheet:
         if not cells or comments is None or vml is None:
             return xml, created
         comments_xml, vml_xml, any_left = remove_notes(
-            self.edit.read(comments) or b"", self.edit.read(vml) or b"", cells)
+            self.edit.read(comments) or b"", self.edit.read(vml) or b"", cells,
+            drop_type=bool(created.get("shapetype")))
         self.edit.write(comments, comments_xml)
         self.edit.write(vml, vml_xml)
         if any_left:
@@ -183,8 +185,10 @@ class _Sheet:
             self.edit.override(comments, CT_COMMENTS)
             self._add_rel(RT_COMMENTS, comments)
             created["comments"] = "1"
-        comments_xml, vml_xml, added = add_notes(
+        comments_xml, vml_xml, added, new_type = add_notes(
             self.edit.read(comments) or b"", self.edit.read(vml) or b"", notes)
+        if new_type and not created.get("vml"):
+            created["shapetype"] = "1"
         self.edit.write(comments, comments_xml)
         self.edit.write(vml, vml_xml)
         return set(added), xml, created
@@ -206,17 +210,18 @@ class _Sheet:
             n += 1
         etree.SubElement(root, q("Relationship", PKG_REL), Id=f"rId{n}", Type=rtype,
                          Target=relative(self.part, target))
-        self.edit.write(path, serialise(root))
+        self.edit.write(path, serialise(root, data))
         return f"rId{n}"
 
     def _drop_part(self, target: str) -> None:
         path = rels_path(self.part)
-        root = parse(self.edit.read(path) or b"")
+        data = self.edit.read(path) or b""
+        root = parse(data)
         for rel in list(root):
             if rel.get("Target") == relative(self.part, target):
                 root.remove(rel)
         if len(root):
-            self.edit.write(path, serialise(root))
+            self.edit.write(path, serialise(root, data))
         else:
             self._remove(path)
         self._remove(target)

@@ -50,31 +50,37 @@ def idmap_blocks(vml: bytes) -> set[int]:
     return {int(x) for x in match.group(1).split(b",") if x} if match else set()
 
 
-def add_notes(comments: bytes, vml: bytes, notes: dict[str, str]) -> tuple[bytes, bytes, list[str]]:
-    """Add our notes to cells without one; return both parts and the cells that got a note."""
+def add_notes(comments: bytes, vml: bytes, notes: dict[str, str]
+              ) -> tuple[bytes, bytes, list[str], bool]:
+    """Add our notes to cells without one; return both parts, the cells that got a note and
+    whether the note shape type had to be added to the drawing."""
     root = parse(comments)
     taken = {c.get("ref") for c in root.iter(q("comment"))}
+    notes = {cell: text for cell, text in notes.items() if cell not in taken}
+    if not notes:
+        return comments, vml, [], False
     author = _author_index(root)
     comment_list = root.find(q("commentList"))
     shapes: list[bytes] = []
     next_id = max([int(m) for m in _SHAPE_ID.findall(vml)] + [1024 * min(idmap_blocks(vml) or {1})]) + 1
     added = []
     for cell, text in notes.items():
-        if cell in taken:
-            continue
         comment = etree.SubElement(comment_list, q("comment"), ref=cell, authorId=str(author))
         etree.SubElement(etree.SubElement(comment, q("text")), q("t")).text = text
         shapes.append(_shape(cell, next_id))
         next_id += 1
         added.append(cell)
-    if b'id="_x0000_t202"' not in vml:
+    new_type = b'id="_x0000_t202"' not in vml
+    if new_type:
         shapes.insert(0, _SHAPETYPE_202)
     end = vml.rindex(b"</xml>")
-    return serialise(root), vml[:end] + b"".join(shapes) + vml[end:], added
+    return serialise(root, comments), vml[:end] + b"".join(shapes) + vml[end:], added, new_type
 
 
-def remove_notes(comments: bytes, vml: bytes, cells: set[str]) -> tuple[bytes, bytes, bool]:
-    """Remove our notes from `cells`; return both parts and whether any comment is left."""
+def remove_notes(comments: bytes, vml: bytes, cells: set[str], drop_type: bool = False
+                 ) -> tuple[bytes, bytes, bool]:
+    """Remove our notes from `cells` (and our author, and with `drop_type` the note shape type
+    we added, once unused); return both parts and whether any comment is left."""
     root = parse(comments)
     authors = root.find(q("authors"))
     ours = {str(i) for i, a in enumerate(authors) if a.text == AUTHOR} if authors is not None else set()
@@ -82,9 +88,21 @@ def remove_notes(comments: bytes, vml: bytes, cells: set[str]) -> tuple[bytes, b
     for comment in list(comment_list):
         if comment.get("ref") in cells and comment.get("authorId") in ours:
             comment_list.remove(comment)
+    _drop_unused_author(root, authors, ours)
     anchors = {_anchor(cell) for cell in cells}
     kept = _SHAPE.sub(lambda m: b"" if _is_note_at(m.group(0), anchors) else m.group(0), vml)
-    return serialise(root), kept, len(comment_list) > 0
+    if drop_type and b'ObjectType="Note"' not in kept:
+        kept = kept.replace(_SHAPETYPE_202, b"", 1)
+    return serialise(root, comments), kept, len(comment_list) > 0
+
+
+def _drop_unused_author(root: etree._Element, authors: etree._Element | None, ours: set[str]) -> None:
+    """Our author goes too when it is the last one and no comment uses it any more."""
+    if authors is None or not len(authors) or str(len(authors) - 1) not in ours:
+        return
+    used = {c.get("authorId") for c in root.iter(q("comment"))}
+    if str(len(authors) - 1) not in used:
+        authors.remove(authors[len(authors) - 1])
 
 
 def _author_index(root: etree._Element) -> int:

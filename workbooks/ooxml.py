@@ -36,9 +36,19 @@ def parse(data: bytes) -> etree._Element:
     return etree.fromstring(data, _PARSER)
 
 
-def serialise(root: etree._Element) -> bytes:
-    """A part as Excel writes it: UTF-8 with a standalone declaration."""
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+EXCEL_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+
+
+def serialise(root: etree._Element, like: bytes | None = None) -> bytes:
+    """A part as UTF-8, with the XML declaration of the part it replaces (`like`) kept byte for
+    byte, or Excel's own declaration for a new part."""
+    declaration = EXCEL_DECLARATION
+    if like and like.startswith(b"<?xml"):
+        end = like.index(b"?>") + 2
+        while end < len(like) and like[end:end + 1] in b" \r\n\t":
+            end += 1
+        declaration = like[:end]
+    return declaration + etree.tostring(root, encoding="unicode").encode("utf-8")
 
 
 def rels_path(part: str) -> str:

@@ -46,6 +46,7 @@ class Package:
     table_names: set[str] = field(default_factory=set)
     defined_names: set[str] = field(default_factory=set)
     structure_locked: bool = False
+    date1904: bool = False
 
     def sheet(self, name: str) -> SheetEntry | None:
         """The sheet with this exact name (Excel names are case-insensitive)."""
@@ -65,6 +66,8 @@ def read_package(path: Path) -> Package:
         sheets = [_sheet_entry(el, rels) for el in root.iter(q("sheet"))]
         package = Package(workbook_part, sheets, members)
         package.defined_names = {el.get("name", "").casefold() for el in root.iter(q("definedName"))}
+        props = root.find(q("workbookPr"))
+        package.date1904 = props is not None and props.get("date1904") in {"1", "true"}
         protection = root.find(q("workbookProtection"))
         package.structure_locked = protection is not None and protection.get("lockStructure") in {
             "1", "true"}

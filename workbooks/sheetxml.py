@@ -23,10 +23,12 @@ EXCEL_MAX_ROWS = 1_048_576
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _FIRST_DATE = date(1900, 3, 1)  # before this, Excel's 1900 leap-year bug shifts serials
 _EPOCH = date(1899, 12, 30)
+_EPOCH_1904 = date(1904, 1, 1)  # workbooks saved with the 1904 date system (old Mac Excel)
 _MAX_EXACT_INT = 10**15
 
 
-def render_sheet(sheet: OutputSheet, styles: dict[str, int], table_rid: str = "rId1") -> bytes:
+def render_sheet(sheet: OutputSheet, styles: dict[str, int], table_rid: str = "rId1",
+                 date1904: bool = False) -> bytes:
     """The worksheet part for `sheet`: frozen header, column widths, values, hyperlinks, table."""
     if len(sheet.rows) + 1 > EXCEL_MAX_ROWS:
         raise UnsafeWrite(f"{sheet.name}: {len(sheet.rows):,} rows do not fit in an Excel sheet "
@@ -43,10 +45,11 @@ def render_sheet(sheet: OutputSheet, styles: dict[str, int], table_rid: str = "r
         'sqref="A2"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>',
         _cols(sheet),
         "<sheetData>",
-        _row(1, [c.header for c in sheet.columns], [CellKind.TEXT] * width, sheet, styles),
+        _row(1, [c.header for c in sheet.columns], [CellKind.TEXT] * width, sheet, styles, _EPOCH),
     ]
     kinds = [c.kind for c in sheet.columns]
-    out.extend(_row(i + 2, values, kinds, sheet, styles) for i, values in enumerate(sheet.rows))
+    epoch = _EPOCH_1904 if date1904 else _EPOCH
+    out.extend(_row(i + 2, values, kinds, sheet, styles, epoch) for i, values in enumerate(sheet.rows))
     out.append("</sheetData>")
     if sheet.links:
         out.append("<hyperlinks>")
@@ -100,15 +103,15 @@ def _display(value: OutputValue) -> str:
 
 
 def _row(r: int, values: list[OutputValue], kinds: list[CellKind], sheet: OutputSheet,
-         styles: dict[str, int]) -> str:
+         styles: dict[str, int], epoch: date) -> str:
     cells = "".join(
-        cell_xml(f"{column_letter(c + 1)}{r}", value, kinds[c], styles, sheet, c)
+        cell_xml(f"{column_letter(c + 1)}{r}", value, kinds[c], styles, sheet, c, epoch)
         for c, value in enumerate(values) if value is not None and value != "")
     return f'<row r="{r}">{cells}</row>'
 
 
 def cell_xml(ref: str, value: OutputValue, kind: CellKind, styles: dict[str, int],
-             sheet: OutputSheet, col: int) -> str:
+             sheet: OutputSheet, col: int, epoch: date = _EPOCH) -> str:
     """One <c> element. Numbers Excel would change (NaN, inf, integers beyond 15 digits) and
     dates before 1900-03-01 are written as text; text Excel cannot hold is refused."""
     if isinstance(value, bool):
@@ -118,7 +121,7 @@ def cell_xml(ref: str, value: OutputValue, kind: CellKind, styles: dict[str, int
     if isinstance(value, date):
         if value < _FIRST_DATE:
             return _text(ref, value.isoformat(), styles, sheet, col)
-        serial = (value - _EPOCH).days
+        serial = (value - epoch).days
         return f'<c r="{ref}" s="{styles[CellKind.DATE]}"><v>{serial}</v></c>'
     if isinstance(value, int | float | Decimal):
         number = _number_text(value)

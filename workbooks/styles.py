@@ -35,6 +35,7 @@ class StyleBook:
     """styles.xml being extended with our formats."""
 
     def __init__(self, data: bytes | None) -> None:
+        self.original = data
         self.root = parse(data or EMPTY_STYLES)
         self.changed = data is None
 
@@ -54,7 +55,7 @@ class StyleBook:
 
     def to_bytes(self) -> bytes:
         """The part, serialised."""
-        return serialise(self.root)
+        return serialise(self.root, self.original)
 
     def _section(self, name: str) -> etree._Element:
         section = self.root.find(q(name))

@@ -232,9 +232,9 @@ class _Surgery:
         for sheet in sheets:
             self._put(sheet, styles)
         wb = self.package.workbook_part
-        self.parts[wb] = serialise(self.workbook)
-        self.parts[rels_path(wb)] = serialise(self.wb_rels)
-        self.parts["[Content_Types].xml"] = serialise(self.types)
+        self.parts[wb] = serialise(self.workbook, self.zf.read(wb))
+        self.parts[rels_path(wb)] = serialise(self.wb_rels, self.zf.read(rels_path(wb)))
+        self.parts["[Content_Types].xml"] = serialise(self.types, self.zf.read("[Content_Types].xml"))
         if self.styles.changed:
             self.parts[self.styles_part] = self.styles.to_bytes()
             if self.styles_part not in self.package.members:
@@ -264,7 +264,7 @@ class _Surgery:
             self._drop_override(stale)
         table_id = self._table_id(table_part)
         sheet.table_name = self._table_name(sheet.table_name, entry.name if entry else None)
-        self.parts[part] = render_sheet(sheet, styles)
+        self.parts[part] = render_sheet(sheet, styles, date1904=self.package.date1904)
         self.parts[table_part] = render_table(sheet, table_id)
         self.parts[rels_path(part)] = (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
