@@ -41,13 +41,16 @@ def emit(result: JobResult, as_json: bool, human: Callable[[], None]) -> int:
 def job_summary(result: JobResult) -> None:
     """Rows read, issues (the first few), sheets written, audit entry."""
     rows: dict[str, int] = result.summary.get("rows", {})  # type: ignore[assignment]
-    table = Table(title=f"{result.workbook} — period {result.period or '?'}", title_justify="left")
-    table.add_column("Sheet")
-    table.add_column("Rows read", justify="right")
-    for sheet, count in rows.items():
-        table.add_row(sheet, f"{count:,}")
-    out.print(table)
-    _issues(result)
+    if rows:
+        table = Table(title=f"{result.workbook} — period {result.period or '?'}", title_justify="left")
+        table.add_column("Sheet")
+        table.add_column("Rows read", justify="right")
+        for sheet, count in rows.items():
+            table.add_row(sheet, f"{count:,}")
+        out.print(table)
+        _issues(result)
+    elif result.command == "clear":
+        out.print(f"Removed the marks Back Office had put on {result.workbook}'s input cells.")
     if result.written:
         out.print(f"Wrote: {', '.join(result.written)}")
     if result.audit:
