@@ -14,6 +14,7 @@ import getpass
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import time
@@ -148,7 +149,7 @@ def refuse_if_open_in_excel(path: Path) -> None:
 
 
 def replace_safely(path: Path, read_as: Fingerprint, write: Callable[[Path], None],
-                   verify: Callable[[Path], None], keep: int = DEFAULT_KEEP,
+                   verify: Callable[[Path], None], keep: int | None = None,
                    now: datetime | None = None) -> Path | None:
     """Write a new version of `path` through `write(temp)`, verify it, back up the original and
     swap atomically. Returns the backup path (None for a new file)."""
@@ -161,6 +162,7 @@ def replace_safely(path: Path, read_as: Fingerprint, write: Callable[[Path], Non
         if path.exists() and fingerprint(path) != read_as:
             raise UnsafeWrite(f"{path.name} changed on disk while we worked (someone saved it); "
                               "nothing was written; run again to use the new version.")
+        keep = DEFAULT_KEEP if keep is None else keep
         backup = _backup(path, keep, now or datetime.now(UTC)) if path.exists() else None
         os.replace(temp, path)
         _fsync_dir(path.parent)
@@ -175,7 +177,8 @@ def _backup(path: Path, keep: int, now: datetime) -> Path:
     stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
     backup = folder / f"{path.stem}.{stamp}{path.suffix}"
     shutil.copy2(path, backup)
-    old = sorted(folder.glob(f"{path.stem}.*{path.suffix}"))
+    mine = re.compile(re.escape(path.stem) + r"\.\d{8}T\d{12}Z" + re.escape(path.suffix))
+    old = sorted(p for p in folder.iterdir() if mine.fullmatch(p.name))
     for stale in old[: max(0, len(old) - keep)]:
         stale.unlink(missing_ok=True)
     return backup

@@ -113,13 +113,14 @@ def _row(r: int, values: list[OutputValue], kinds: list[CellKind], sheet: Output
 def cell_xml(ref: str, value: OutputValue, kind: CellKind, styles: dict[str, int],
              sheet: OutputSheet, col: int, epoch: date = _EPOCH) -> str:
     """One <c> element. Numbers Excel would change (NaN, inf, integers beyond 15 digits) and
-    dates before 1900-03-01 are written as text; text Excel cannot hold is refused."""
+    dates Excel cannot show (before 1900-03-01, or 1904-01-01 in the 1904 date system) are
+    written as text; text Excel cannot hold is refused."""
     if isinstance(value, bool):
         return _text(ref, "TRUE" if value else "FALSE", styles, sheet, col)
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
-        if value < _FIRST_DATE:
+        if value < (_FIRST_DATE if epoch == _EPOCH else epoch):
             return _text(ref, value.isoformat(), styles, sheet, col)
         serial = (value - epoch).days
         return f'<c r="{ref}" s="{styles[CellKind.DATE]}"><v>{serial}</v></c>'

@@ -74,7 +74,7 @@ class StyleBook:
     def _append(self, section_name: str, element: etree._Element) -> int:
         section = self._section(section_name)
         for index, existing in enumerate(section):
-            if etree.tostring(existing) == etree.tostring(element):
+            if _same(existing, element):
                 return index
         section.append(element)
         section.set("count", str(len(section)))
@@ -118,3 +118,9 @@ class StyleBook:
             for child in like:  # alignment / protection of the original cell
                 xf.append(etree.fromstring(etree.tostring(child)))
         return self._append("cellXfs", xf)
+
+
+def _same(a: etree._Element, b: etree._Element) -> bool:
+    """Equal by namespaced tag, attributes and children, whatever prefix each was written with."""
+    return (a.tag == b.tag and dict(a.attrib) == dict(b.attrib) and len(a) == len(b)
+            and all(_same(x, y) for x, y in zip(a, b, strict=True)))

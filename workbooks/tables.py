@@ -7,7 +7,7 @@ that fail go through the per-cell tolerant parsers of engine.parsing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -15,34 +15,11 @@ import pandas as pd
 from engine.issues import Issue, Severity
 from engine.parsing import parse_date, parse_number, parse_period
 from engine.schema import CONFIG, INPUT_SHEETS, NUMERIC_KINDS, Column, Kind, SheetSpec, normalise
+from engine.tables import Table
 from workbooks.model import Grid, TableRange, Workbook, column_letter
 
 HEADER_SEARCH_ROWS = 20
 _MACHINE_DATETIME = "%Y-%m-%d %H:%M:%S"
-
-
-@dataclass
-class Table:
-    """An input sheet read into canonical, typed columns.
-
-    `frame` is indexed by Excel row number and has one column per canonical column found.
-    Numbers are float64 (NaN when blank or unreadable), dates datetime64 (NaT), the rest text or
-    None. `letters` gives each canonical column's sheet column letter, so any value's source
-    cell is `letters[column] + str(row)`.
-    """
-
-    spec: SheetSpec
-    sheet: str
-    header_row: int
-    frame: pd.DataFrame
-    letters: dict[str, str]
-    issues: list[Issue] = field(default_factory=list)
-    unreadable: dict[str, pd.Series] = field(default_factory=dict)
-    extra_columns: list[str] = field(default_factory=list)
-
-    def cell(self, column: str, row: int) -> str:
-        """The source cell of a value, like "E7"."""
-        return f"{self.letters[column]}{row}"
 
 
 @dataclass
