@@ -17,6 +17,7 @@ from pathlib import Path
 from engine.audit import AuditEntry, next_entry
 from engine.errors import UnsafeWrite
 from engine.issues import Issue, has_errors
+from engine.validation import validate
 from workbooks.audit_sheet import audit_output, read_audit_log, read_head, write_head
 from workbooks.issues_sheet import issues_output
 from workbooks.model import Mark, MarkLevel, Workbook
@@ -93,10 +94,14 @@ def record_audit(book: Workbook, ctx: Context, action: str, period: str, details
 
 
 def validate_job(book: Workbook, ctx: Context, period: str | None = None) -> JobResult:
-    """Read every input sheet, report what cannot be read, write Issues and an audit entry."""
+    """Read and validate every input sheet; write Issues, the cell marks and an audit entry."""
     data = read_workbook(book)
-    period = period or data.config.get("period", "")
-    result = JobResult("validate", book.name, period, list(data.issues), summarise(data))
+    if period:
+        data.config["period"] = period
+    period = data.config.get("period", "")
+    issues = sorted(data.issues + validate(data.tables, data.config, data.config_cells, data.locale),
+                    key=lambda i: (i.severity != "error", i.sheet, i.row or 0, i.cell))
+    result = JobResult("validate", book.name, period, issues, summarise(data, issues))
     book.write_sheet(issues_output(result.issues))
     book.set_marks(marks_for(result.issues))
     errors = sum(1 for i in result.issues if i.severity == "error")
@@ -125,10 +130,10 @@ def marks_for(issues: list[Issue]) -> list[Mark]:
     return list(marks.values())
 
 
-def summarise(data: WorkbookData) -> dict[str, object]:
+def summarise(data: WorkbookData, issues: list[Issue]) -> dict[str, object]:
     """Rows read per sheet and issue counts, for the summary and --json."""
-    errors = sum(1 for i in data.issues if i.severity == "error")
-    return {"rows": data.row_counts, "errors": errors, "warnings": len(data.issues) - errors}
+    errors = sum(1 for i in issues if i.severity == "error")
+    return {"rows": data.row_counts, "errors": errors, "warnings": len(issues) - errors}
 
 
 @contextlib.contextmanager

@@ -14,11 +14,19 @@ import pandas as pd
 
 from engine.issues import Issue, Severity
 from engine.parsing import parse_date, parse_number, parse_period
+from engine.rules import rule
 from engine.schema import CONFIG, INPUT_SHEETS, NUMERIC_KINDS, Column, Kind, SheetSpec, normalise
 from engine.tables import Table
 from workbooks.model import Grid, TableRange, Workbook, column_letter
 
 HEADER_SEARCH_ROWS = 20
+KIND_NAMES = (  # how an unreadable value's expected kind is named, en then pt-BR
+    {Kind.INTEGER: "a number", Kind.NUMBER: "a number", Kind.MONEY: "an amount",
+     Kind.PERCENT: "a percentage", Kind.DATE: "a date (yyyy-mm-dd or dd/mm/yyyy)",
+     Kind.PERIOD: "a period (YYYY-MM)"},
+    {Kind.INTEGER: "número", Kind.NUMBER: "número", Kind.MONEY: "valor", Kind.PERCENT: "percentual",
+     Kind.DATE: "data (dd/mm/aaaa ou aaaa-mm-dd)", Kind.PERIOD: "período (AAAA-MM)"},
+)
 _MACHINE_DATETIME = "%Y-%m-%d %H:%M:%S"
 
 
@@ -30,6 +38,7 @@ class WorkbookData:
     config: dict[str, str]
     config_cells: dict[str, str]
     issues: list[Issue]
+    locale: str = "en"
 
     @property
     def row_counts(self) -> dict[str, int]:
@@ -66,7 +75,7 @@ def read_workbook(book: Workbook) -> WorkbookData:
         tables[spec.name] = read_table(book.grid(sheet), spec, locale)
     for table in tables.values():
         issues.extend(table.issues)
-    return WorkbookData(tables, config, config_cells, issues)
+    return WorkbookData(tables, config, config_cells, issues, locale)
 
 
 def config_values(table: Table) -> tuple[dict[str, str], dict[str, str]]:
@@ -86,7 +95,7 @@ def read_table(grid: Grid, spec: SheetSpec, locale: str = "en") -> Table:
     """Detect the header, match columns, drop blank rows and parse every known column."""
     area, header_row = _data_area(grid, spec)
     if header_row is None:
-        return _headerless(grid, spec, area)
+        return _headerless(grid, spec, area, locale)
     header = area.loc[header_row]
     mapping, extra = _match_columns(header, spec)
     body = area.loc[header_row + 1 :]
@@ -94,7 +103,7 @@ def read_table(grid: Grid, spec: SheetSpec, locale: str = "en") -> Table:
     letters = {name: column_letter(col) for name, col in mapping.items()}
     table = Table(spec, grid.sheet, header_row, pd.DataFrame(index=body.index), letters,
                   extra_columns=extra)
-    table.issues.extend(_missing_columns(grid.sheet, spec, mapping, header_row, header))
+    table.issues.extend(_missing_columns(grid.sheet, spec, mapping, header_row, header, locale))
     for name, col in mapping.items():
         _read_column(table, spec.column(name), body[col], grid.errors, col, locale)
     return table
@@ -150,31 +159,29 @@ def _match_columns(header: pd.Series, spec: SheetSpec) -> tuple[dict[str, int], 
 
 
 def _missing_columns(sheet: str, spec: SheetSpec, mapping: dict[str, int], header_row: int,
-                     header: pd.Series) -> list[Issue]:
+                     header: pd.Series, locale: str) -> list[Issue]:
     first_col = int(header.index[0]) if len(header.index) else 1  # type: ignore[call-overload]
     return [
         Issue(sheet, f"{column_letter(first_col)}{header_row}", header_row, column.name,
               "sheet.missing_column", Severity.ERROR,
-              f'Required column "{column.name}" is missing from the header row {header_row}; '
-              f"add a column headed \"{column.name}\".", "")
+              rule("sheet.missing_column").message(locale, column=column.name), "")
         for column in spec.columns
         if column.required and column.name not in mapping
     ]
 
 
-def _headerless(grid: Grid, spec: SheetSpec, area: pd.DataFrame) -> Table:
+def _headerless(grid: Grid, spec: SheetSpec, area: pd.DataFrame, locale: str) -> Table:
     first = int(area.index[0]) if len(area.index) else grid.first_row
+    example = ", ".join(c.name for c in spec.columns[:4])
     issue = Issue(grid.sheet, f"A{first}", first, "", "sheet.no_header", Severity.ERROR,
-                  f"No header row found in the first {HEADER_SEARCH_ROWS} rows; the sheet needs a "
-                  f"row with headers such as " + ", ".join(c.name for c in spec.columns[:4]) + ".",
-                  "")
+                  rule("sheet.no_header").message(locale, detail=example), "")
     return Table(spec, grid.sheet, first, pd.DataFrame(), {}, [issue])
 
 
 def _missing_sheet(spec: SheetSpec) -> Issue:
     return Issue(spec.name, "", None, "", "sheet.missing", Severity.ERROR,
-                 f'The workbook has no "{spec.name}" sheet; add one '
-                 f"(aliases: {', '.join(spec.aliases)}).", "")
+                 rule("sheet.missing").message("en", column=spec.name, detail=", ".join(spec.aliases)),
+                 "")
 
 
 def _read_column(table: Table, column: Column, raw: pd.Series, errors: dict[tuple[int, int], str],
@@ -182,25 +189,23 @@ def _read_column(table: Table, column: Column, raw: pd.Series, errors: dict[tupl
     text = raw.map(lambda v: v.strip() if isinstance(v, str) else v, na_action="ignore")
     if column.kind in NUMERIC_KINDS:
         values, bad = _numbers(text, locale)
-        kind_name = "a percentage" if column.kind is Kind.PERCENT else "a number"
     elif column.kind is Kind.DATE:
         values, bad = _dates(text)
-        kind_name = "a date (yyyy-mm-dd or dd/mm/yyyy)"
     elif column.kind is Kind.PERIOD:
         parsed = text.map(parse_period, na_action="ignore")
         bad = text.notna() & parsed.isna()
-        values, kind_name = parsed.astype(object).where(parsed.notna(), None), "a period (YYYY-MM)"
+        values = parsed.astype(object).where(parsed.notna(), None)
     else:
         values, bad = text.astype(object).where(text.notna(), None), pd.Series(False, text.index)
-        kind_name = "text"
     table.frame[column.name] = values
     table.unreadable[column.name] = bad
     for row in bad[bad].index:
-        table.issues.append(_unreadable(table, column, int(row), str(text[row]), kind_name))
+        table.issues.append(_read_issue(table, column, int(row), str(text[row]), "read.unreadable",
+                                        locale, KIND_NAMES[locale == "pt-BR"].get(column.kind, "")))
     for (row, err_col), error in errors.items():
         if err_col == col and row in table.frame.index:
             table.unreadable[column.name][row] = True
-            table.issues.append(_error_cell(table, column, row, error))
+            table.issues.append(_read_issue(table, column, row, error, "read.error_value", locale))
 
 
 def _numbers(text: pd.Series, locale: str) -> tuple[pd.Series, pd.Series]:
@@ -224,14 +229,8 @@ def _dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     return dates, text.notna() & dates.isna()
 
 
-def _unreadable(table: Table, column: Column, row: int, value: str, kind_name: str) -> Issue:
-    return Issue(table.sheet, table.cell(column.name, row), row, column.name, "read.unreadable",
-                 Severity.ERROR,
-                 f'{column.name}: "{value}" cannot be read as {kind_name}; correct the cell.', value)
-
-
-def _error_cell(table: Table, column: Column, row: int, error: str) -> Issue:
-    return Issue(table.sheet, table.cell(column.name, row), row, column.name, "read.error_value",
-                 Severity.ERROR,
-                 f"{column.name}: the cell shows the Excel error {error}; fix the formula or "
-                 f"type the value.", error)
+def _read_issue(table: Table, column: Column, row: int, value: str, rule_id: str, locale: str,
+                detail: str = "") -> Issue:
+    return Issue(table.sheet, table.cell(column.name, row), row, column.name, rule_id,
+                 Severity.ERROR, rule(rule_id).message(locale, column=column.name, value=value,
+                                                       detail=detail), value)

@@ -1,0 +1,57 @@
+"""Turning rule violations (boolean masks over a table) into Issues, in the workbook's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from engine.issues import Issue
+from engine.rules import rule
+from engine.tables import Table
+
+
+class Checker:
+    """Builds issues for one run in the workbook's language."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        self.issues: list[Issue] = []
+
+    def amounts(self, paid: float, limit: float) -> str:
+        """ "18,328.32 against an amount of 17,978.32", in the workbook's language."""
+        if self.locale == "pt-BR":
+            return f"{money_text(paid, self.locale)} para um valor de {money_text(limit, self.locale)}"
+        return f"{money_text(paid, self.locale)} against an amount of {money_text(limit, self.locale)}"
+
+    def flag(self, table: Table, rule_id: str, column: str, mask: pd.Series,
+             value: Callable[[int], object] | None = None,
+             detail: Callable[[int], object] | str = "") -> None:
+        """One issue per True row of `mask`, at `column`'s cell on that row."""
+        the_rule = rule(rule_id)
+        for row in mask.index[mask.to_numpy(dtype=bool, na_value=False)]:
+            shown = value(row) if value else table.frame.at[row, column]
+            extra = detail(row) if callable(detail) else detail
+            self.issues.append(Issue(
+                table.sheet, table.cell(column, row), int(row), column, rule_id, the_rule.severity,
+                the_rule.message(self.locale, column=column, value=display(shown), detail=extra),
+                display(shown)))
+
+
+def money_text(value: float, locale: str) -> str:
+    """1234.5 -> "1,234.50" (en) or "1.234,50" (pt-BR)."""
+    text = f"{value:,.2f}"
+    return text.translate(str.maketrans(",.", ".,")) if locale == "pt-BR" else text
+
+
+def display(value: object) -> str:
+    """A value as a person reads it in a message or the Value column."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, pd.Timestamp | date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float):
+        return repr(int(value)) if value.is_integer() else repr(value)
+    return str(value)

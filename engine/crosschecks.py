@@ -1,0 +1,148 @@
+"""Checks across sheets: SKUs known to Stock, payments matching invoices, over-payments,
+FX rates for foreign currencies, and duplicate supplier bills."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pandas as pd
+
+from engine.checker import Checker, display
+from engine.tables import Table
+from engine.vocab import INVOICE_TYPES, MOVEMENT_TYPES, canonical
+
+FX_DATES = (("Orders", "Order Date"), ("Invoices", "Issue Date"), ("Payments", "Payment Date"))
+
+
+def check_cross_sheet(checker: Checker, tables: dict[str, Table], functional: str) -> None:
+    """Every cross-sheet rule whose sheets are present."""
+    check_skus(checker, tables)
+    check_payments(checker, tables.get("Invoices"), tables.get("Payments"))
+    check_fx(checker, tables, functional.strip().upper())
+    check_supplier_bills(checker, tables.get("Invoices"))
+    check_receipt_costs(checker, tables.get("Stock Movements"))
+
+
+def _key(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: str(v).strip().casefold(), na_action="ignore")
+
+
+def check_skus(checker: Checker, tables: dict[str, Table]) -> None:
+    """An order line's or a movement's SKU must be on the Stock sheet."""
+    stock = tables.get("Stock")
+    if stock is None or "SKU" not in stock.frame:
+        return
+    known = set(_key(stock.frame["SKU"]).dropna())
+    for sheet in ("Orders", "Stock Movements"):
+        table = tables.get(sheet)
+        if table is not None and "SKU" in table.frame:
+            skus = _key(table.frame["SKU"])
+            checker.flag(table, "stock.unknown_sku", "SKU", skus.notna() & ~skus.isin(known))
+
+
+def _invoice_keys(table: Table) -> pd.Series:
+    types = table.frame["Type"].map(lambda v: canonical(v, INVOICE_TYPES), na_action="ignore")
+    return types.str.cat([_key(table.frame["Party"]), _key(table.frame["Invoice No"])], sep="|")
+
+
+def check_payments(checker: Checker, invoices: Table | None, payments: Table | None) -> None:
+    """A payment belongs to an invoice (same Type, Party, Invoice No); payments that take an
+    invoice above its amount are a warning on the payment that crosses it."""
+    needed = {"Type", "Party", "Invoice No"}
+    if payments is None or invoices is None or not needed <= set(payments.frame) \
+            or not needed <= set(invoices.frame):
+        return
+    pay_keys, inv_keys = _invoice_keys(payments), _invoice_keys(invoices)
+    types = payments.frame["Type"].map(lambda v: canonical(v, INVOICE_TYPES), na_action="ignore")
+    unmatched = pay_keys.notna() & ~pay_keys.isin(set(inv_keys.dropna()))
+    checker.flag(payments, "payment.no_invoice", "Invoice No", unmatched,
+                 detail=lambda r: types[r] or "")
+    if "Amount" not in payments.frame or "Amount" not in invoices.frame:
+        return
+    amounts = pd.Series(invoices.frame["Amount"].to_numpy(), index=inv_keys.to_numpy())
+    amounts = amounts[~amounts.index.duplicated()]
+    order = payments.frame.sort_values("Payment Date", kind="stable").index \
+        if "Payment Date" in payments.frame else payments.frame.index
+    paid = payments.frame.loc[order, "Amount"].fillna(0).groupby(pay_keys[order]).cumsum()
+    limit = pay_keys[order].map(amounts)
+    over = ((paid - limit) > 0.005) & ~unmatched[order]
+    checker.flag(payments, "payment.over_outstanding", "Amount", over.reindex(payments.frame.index),
+                 value=lambda r: payments.frame.at[r, "Invoice No"],
+                 detail=lambda r: checker.amounts(paid[r], limit[r]))
+
+
+def check_fx(checker: Checker, tables: dict[str, Table], functional: str) -> None:
+    """A foreign-currency row needs a rate dated on or before its date."""
+    fx = tables.get("FX Rates")
+    first_rate: dict[str, pd.Timestamp] = {}
+    if fx is not None and {"Currency", "Date"} <= set(fx.frame):
+        codes = fx.frame["Currency"].str.strip().str.upper()
+        first_rate = fx.frame["Date"].groupby(codes).min().to_dict()
+    for sheet, date_column in FX_DATES:
+        table = tables.get(sheet)
+        if table is None or "Currency" not in table.frame or date_column not in table.frame:
+            continue
+        codes = table.frame["Currency"].str.strip().str.upper()
+        dates = table.frame[date_column]
+        foreign = codes.notna() & (codes != functional) & dates.notna()
+        earliest = codes.map(first_rate)
+        missing = foreign & (earliest.isna() | (dates < earliest))
+        checker.flag(table, "fx.missing_rate", "Currency", missing, value=codes.__getitem__,
+                     detail=_shown(dates))
+
+
+def _shown(values: pd.Series) -> Callable[[int], str]:
+    return lambda row: display(values[row])
+
+
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+
+
+def bill_number(value: object) -> str:
+    """A supplier bill number for duplicate detection: trimmed, upper-case, letters and digits
+    only, leading zeros dropped ("000123" = "123" = "12-3")."""
+    return _NOT_ALNUM.sub("", str(value).strip().upper()).lstrip("0")
+
+
+def check_supplier_bills(checker: Checker, invoices: Table | None) -> None:
+    """Same Party + bill number in the same year: error on the later row. Another number with
+    the same Party, Amount and Issue Date: warning on the later row."""
+    needed = {"Type", "Party", "Invoice No", "Issue Date"}
+    if invoices is None or not needed <= set(invoices.frame):
+        return
+    frame = invoices.frame
+    bills = frame[frame["Type"].map(lambda v: canonical(v, INVOICE_TYPES), na_action="ignore") == "AP"]
+    party = _key(bills["Party"])
+    number = bills["Invoice No"].map(bill_number, na_action="ignore")
+    year = bills["Issue Date"].dt.year
+    keys = pd.DataFrame({"p": party, "n": number, "y": year})
+    _flag_repeats(checker, invoices, keys, "ap.duplicate_bill", "Invoice No")
+    if "Amount" in frame:
+        same = pd.DataFrame({"p": party, "a": bills["Amount"], "d": bills["Issue Date"], "n": number})
+        exact = keys.duplicated(keep="first")
+        _flag_repeats(checker, invoices, same[~exact].drop(columns="n"), "ap.possible_duplicate",
+                      "Invoice No")
+
+
+def _flag_repeats(checker: Checker, table: Table, keys: pd.DataFrame, rule_id: str, column: str) -> None:
+    complete = keys.notna().all(axis=1)
+    keys = keys[complete]
+    repeated = keys.duplicated(keep="first")
+    first = keys.reset_index().groupby(list(keys.columns))["index"].transform("first")
+    first.index = keys.index
+    checker.flag(table, rule_id, column, repeated.reindex(table.frame.index, fill_value=False),
+                 detail=lambda r: int(first[r]))
+
+
+def check_receipt_costs(checker: Checker, movements: Table | None) -> None:
+    """An IN movement needs a Unit Cost."""
+    if movements is None or "Type" not in movements.frame:
+        return
+    kinds = movements.frame["Type"].map(lambda v: canonical(v, MOVEMENT_TYPES), na_action="ignore")
+    costs = movements.frame["Unit Cost"] if "Unit Cost" in movements.frame \
+        else pd.Series(float("nan"), index=movements.frame.index)
+    unreadable = movements.unreadable.get("Unit Cost", pd.Series(False, index=costs.index))
+    missing = (kinds == "IN") & costs.isna() & ~unreadable
+    if "Unit Cost" in movements.letters:
+        checker.flag(movements, "movement.unit_cost_required", "Unit Cost", missing, value=lambda _r: "")

@@ -1,0 +1,133 @@
+"""The rule catalogue: every check the tool makes, declared as data.
+
+Each rule has a stable id, a severity and a message in English and Portuguese that says what is
+wrong and how to fix it (Config Locale picks the language). Templates may use {column},
+{value}, {detail}. Where a rule applies (which sheet, which column, which bounds) is declared in
+the tables below, so the catalogue, the README and `backoffice rules` list what the code runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.issues import Severity
+
+E, W = Severity.ERROR, Severity.WARNING
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check: id, severity, and the message in each language."""
+
+    id: str
+    severity: Severity
+    title: str
+    en: str
+    pt: str
+
+    def message(self, locale: str, **values: object) -> str:
+        """The message in the workbook's language, placeholders filled."""
+        template = self.pt if locale == "pt-BR" else self.en
+        return template.format(**{k: _show(v) for k, v in values.items()})
+
+
+def _show(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if value == value else ""
+    return str(value)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("sheet.missing", E, "A required sheet is missing",
+         'The workbook has no "{column}" sheet; add it ({detail}).',
+         'A pasta de trabalho não tem a planilha "{column}"; crie-a ({detail}).'),
+    Rule("sheet.no_header", E, "No header row found",
+         "No header row found in the first 20 rows; add a row with headers such as {detail}.",
+         "Nenhuma linha de cabeçalho nas primeiras 20 linhas; inclua uma linha com cabeçalhos como "
+         "{detail}."),
+    Rule("sheet.missing_column", E, "A required column is missing",
+         'Required column "{column}" is missing from the header row; add a column headed "{column}".',
+         'Falta a coluna obrigatória "{column}" na linha de cabeçalho; inclua uma coluna "{column}".'),
+    Rule("read.unreadable", E, "A value cannot be read",
+         '{column}: "{value}" cannot be read as {detail}; correct the cell.',
+         '{column}: "{value}" não pode ser lido como {detail}; corrija a célula.'),
+    Rule("read.error_value", E, "The cell shows an Excel error",
+         "{column}: the cell shows the Excel error {value}; fix the formula or type the value.",
+         "{column}: a célula mostra o erro do Excel {value}; corrija a fórmula ou digite o valor."),
+    Rule("value.required", E, "A required value is blank",
+         "{column} is blank; it is required on every row.",
+         "{column} está em branco; é obrigatório em todas as linhas."),
+    Rule("value.positive", E, "Must be greater than zero",
+         "{column} must be greater than 0 (found {value}).",
+         "{column} deve ser maior que 0 (valor {value})."),
+    Rule("value.negative", E, "Must not be negative",
+         "{column} must not be negative (found {value}).",
+         "{column} não pode ser negativo (valor {value})."),
+    Rule("value.fraction", E, "A percentage must be between 0% and 100%",
+         "{column} must be between 0% and 100% (found {value}); type 10% or 0.1, not 10.",
+         "{column} deve estar entre 0% e 100% (valor {value}); digite 10% ou 0,1, e não 10."),
+    Rule("value.whole", E, "Must be a whole number",
+         "{column} must be a whole number (found {value}).",
+         "{column} deve ser um número inteiro (valor {value})."),
+    Rule("value.allowed", E, "Not one of the allowed values",
+         '{column}: "{value}" is not allowed; use one of {detail}.',
+         '{column}: "{value}" não é permitido; use um de {detail}.'),
+    Rule("value.currency", E, "Not an ISO 4217 currency code",
+         '{column}: "{value}" is not an ISO 4217 currency code; use a code such as BRL, USD, EUR.',
+         '{column}: "{value}" não é um código de moeda ISO 4217; use um código como BRL, USD, EUR.'),
+    Rule("config.period", E, "Config Period is missing or not YYYY-MM",
+         'Config Period "{value}" is not a month like 2026-10; type the period the jobs work on.',
+         'O Período da Config "{value}" não é um mês como 2026-10; informe o período de trabalho.'),
+    Rule("config.value", E, "A Config value is not valid",
+         'Config {column}: "{value}" is not valid; {detail}.',
+         'Config {column}: "{value}" não é válido; {detail}.'),
+    Rule("key.duplicate", E, "A key is repeated",
+         "{column} {value} repeats row {detail}; each must be unique, so correct or remove this row.",
+         "{column} {value} repete a linha {detail}; deve ser único: corrija ou remova esta linha."),
+    Rule("invoice.due_before_issue", E, "Due Date before Issue Date",
+         "Due Date {value} is before the Issue Date {detail}; correct one of them.",
+         "O Vencimento {value} é anterior à Emissão {detail}; corrija uma das datas."),
+    Rule("date.outside_period", W, "Date outside the period",
+         "{column} {value} is outside the period {detail}; check the date or the Config Period.",
+         "{column} {value} está fora do período {detail}; confira a data ou o Período da Config."),
+    Rule("payroll.other_period", W, "Payroll row for another period",
+         "Period {value} is not the Config Period {detail}; this row is ignored by this month's payroll.",
+         "O Período {value} não é o Período da Config {detail}; esta linha fica fora da folha do mês."),
+    Rule("taxid.invalid", E, "Invalid CPF/CNPJ",
+         'Tax ID "{value}" is not a valid {detail}; check the digits.',
+         'O documento "{value}" não é um {detail} válido; confira os dígitos.'),
+    Rule("movement.unit_cost_required", E, "A receipt needs a Unit Cost",
+         "Unit Cost is blank on an IN movement; type what one unit cost.",
+         "O Custo Unitário está em branco numa entrada (IN); informe o custo de uma unidade."),
+    Rule("stock.unknown_sku", E, "SKU not in the Stock sheet",
+         'SKU "{value}" is not on the Stock sheet; add it there or correct the code.',
+         'O SKU "{value}" não está na planilha Estoque; cadastre-o ou corrija o código.'),
+    Rule("payment.no_invoice", E, "Payment matches no invoice",
+         'No {detail} invoice "{value}" for this party; check Type, Party and Invoice No.',
+         'Não há fatura {detail} "{value}" para esta parte; confira Tipo, Parte e Nº da fatura.'),
+    Rule("payment.over_outstanding", W, "Payment above the amount outstanding",
+         "Payments of invoice {value} reach {detail}; check for a duplicate "
+         "or a wrong amount.",
+         "Os pagamentos da fatura {value} somam {detail}; confira se há "
+         "duplicidade ou valor errado."),
+    Rule("fx.missing_rate", E, "No FX rate for the currency",
+         "No {value} rate on or before {detail} in FX Rates; add the rate for that date.",
+         "Não há cotação de {value} em ou antes de {detail} em Câmbio; inclua a cotação."),
+    Rule("ap.duplicate_bill", E, "Duplicate supplier bill",
+         'Supplier bill "{value}" repeats row {detail} (same supplier, number and year); remove '
+         "the duplicate.",
+         'A nota do fornecedor "{value}" repete a linha {detail} (mesmo fornecedor, número e ano); '
+         "remova a duplicata."),
+    Rule("ap.possible_duplicate", W, "Possible duplicate supplier bill",
+         "Same supplier, amount and issue date as row {detail} with another number ({value}); "
+         "check it is not the same bill.",
+         "Mesmo fornecedor, valor e emissão da linha {detail} com outro número ({value}); confira "
+         "se não é a mesma nota."),
+)
+
+RULES_BY_ID = {rule.id: rule for rule in RULES}
+
+
+def rule(rule_id: str) -> Rule:
+    """The rule with this id."""
+    return RULES_BY_ID[rule_id]

@@ -1,0 +1,220 @@
+"""Validation of every input sheet: vectorised checks over whole columns, one pass per rule.
+
+`validate(tables, config, locale)` returns Issues; it never raises on bad data. Single-sheet
+checks are declared in the tables below; cross-sheet checks live in engine.crosschecks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+import pycountry
+from stdnum.br import cnpj, cpf
+
+from engine.checker import Checker, display
+from engine.crosschecks import check_cross_sheet
+from engine.issues import Issue
+from engine.parsing import parse_period, period_bounds
+from engine.rules import rule
+from engine.schema import NUMERIC_KINDS, Kind, normalise
+from engine.tables import Table
+from engine.vocab import CONFIG_CHOICES, INVOICE_TYPES, MOVEMENT_TYPES, Choices, canonical, config_choice
+
+# (sheet, column, rule): "value.positive" is > 0, "value.negative" forbids < 0.
+RANGES: tuple[tuple[str, str, str], ...] = (
+    ("Orders", "Quantity", "value.positive"), ("Orders", "Unit Price", "value.negative"),
+    ("Orders", "Line", "value.negative"), ("Orders", "Priority", "value.negative"),
+    ("Invoices", "Amount", "value.negative"), ("Invoices", "Tax", "value.negative"),
+    ("Payments", "Amount", "value.positive"),
+    ("Payroll", "Base Salary", "value.negative"), ("Payroll", "Overtime Hours", "value.negative"),
+    ("Payroll", "Bonus", "value.negative"), ("Payroll", "Other Deductions", "value.negative"),
+    ("Payroll", "Dependents", "value.negative"),
+    ("Stock", "Opening Qty", "value.negative"), ("Stock", "Opening Unit Cost", "value.negative"),
+    ("Stock", "Reorder Point", "value.negative"), ("Stock", "Reorder Qty", "value.negative"),
+    ("Stock Movements", "Unit Cost", "value.negative"),
+    ("FX Rates", "Rate", "value.positive"),
+    ("Tax Tables", "Up To", "value.negative"),
+)
+WHOLE: tuple[tuple[str, str], ...] = (
+    ("Orders", "Line"), ("Orders", "Priority"), ("Payroll", "Dependents"),
+)
+CHOICES: dict[tuple[str, str], Choices] = {
+    ("Invoices", "Type"): INVOICE_TYPES, ("Payments", "Type"): INVOICE_TYPES,
+    ("Stock Movements", "Type"): MOVEMENT_TYPES,
+}
+CURRENCY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Orders", "Currency"), ("Invoices", "Currency"), ("Payments", "Currency"),
+    ("FX Rates", "Currency"),
+)
+UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
+    "Orders": ("Order ID", "Line"), "Stock": ("SKU",), "Payroll": ("Employee ID", "Period"),
+    "Invoices": ("Type", "Party", "Invoice No"), "FX Rates": ("Currency", "Date"),
+    "Accounts": ("Role",), "GL Balances": ("Account",),
+}
+IN_PERIOD_DATES: tuple[tuple[str, str], ...] = (("Orders", "Order Date"), ("Stock Movements", "Date"))
+ISO_4217 = frozenset(c.alpha_3 for c in pycountry.currencies)
+
+
+def validate(tables: dict[str, Table], config: dict[str, str], config_cells: dict[str, str],
+             locale: str = "en") -> list[Issue]:
+    """Every rule over every input sheet present. `tables` by canonical sheet name."""
+    checker = Checker(locale)
+    period = check_config(checker, tables.get("Config"), config, config_cells)
+    for table in tables.values():
+        if table.frame.empty:
+            continue
+        check_required(checker, table)
+        check_ranges(checker, table)
+        check_choices(checker, table)
+        check_unique(checker, table)
+    check_dates(checker, tables, period)
+    check_tax_ids(checker, tables.get("Payroll"))
+    check_cross_sheet(checker, tables, config.get("functionalcurrency", "BRL") or "BRL")
+    return checker.issues
+
+
+def check_config(checker: Checker, table: Table | None, config: dict[str, str],
+                 cells: dict[str, str]) -> str | None:
+    """Period (required, YYYY-MM) and the allowed values of the other keys; returns the period."""
+    if table is None or "Value" not in table.letters:
+        return None
+    period = parse_period(config.get("period", ""))
+    if period is None:
+        _config_issue(checker, table, cells.get("period"), "config.period", "Period",
+                      config.get("period", ""), "")
+    for key, allowed in CONFIG_CHOICES.items():
+        if config.get(key) and config_choice(key, config[key]) is None:
+            _config_issue(checker, table, cells[key], "config.value", key, config[key],
+                          "use " + " or ".join(allowed))
+    currency = config.get("functionalcurrency", "")
+    if currency and currency.strip().upper() not in ISO_4217:
+        _config_issue(checker, table, cells["functionalcurrency"], "value.currency",
+                      "Functional Currency", currency, "")
+    return period
+
+
+def _config_issue(checker: Checker, table: Table, cell: str | None, rule_id: str, column: str,
+                  value: str, detail: str) -> None:
+    the_rule = rule(rule_id)
+    cell = cell or f"A{table.header_row}"
+    row = int("".join(ch for ch in cell if ch.isdigit()))
+    checker.issues.append(Issue(table.sheet, cell, row, column, rule_id, the_rule.severity,
+                                the_rule.message(checker.locale, column=column, value=value,
+                                                 detail=detail), value))
+
+
+def check_required(checker: Checker, table: Table) -> None:
+    """A required column present with a blank cell (unreadable cells are reported already)."""
+    for column in table.spec.columns:
+        if column.required and column.name in table.frame:
+            blank = table.frame[column.name].isna() & ~table.unreadable[column.name]
+            checker.flag(table, "value.required", column.name, blank, value=lambda _r: "")
+
+
+def check_ranges(checker: Checker, table: Table) -> None:
+    """Bounds, whole numbers and percentages as fractions."""
+    frame = table.frame
+    for sheet, column, rule_id in RANGES:
+        if sheet == table.spec.name and column in frame:
+            values = frame[column]
+            checker.flag(table, rule_id, column, values <= 0 if rule_id == "value.positive" else values < 0)
+    for sheet, column in WHOLE:
+        if sheet == table.spec.name and column in frame:
+            checker.flag(table, "value.whole", column, frame[column] % 1 != 0)
+    for spec_column in table.spec.columns:
+        if spec_column.kind is Kind.PERCENT and spec_column.name in frame:
+            fractions = frame[spec_column.name]
+            checker.flag(table, "value.fraction", spec_column.name, (fractions < 0) | (fractions > 1))
+
+
+def check_choices(checker: Checker, table: Table) -> None:
+    """Allowed values (with aliases) and ISO 4217 currency codes."""
+    for (sheet, column), choices in CHOICES.items():
+        if sheet == table.spec.name and column in table.frame:
+            values = table.frame[column]
+            bad = values.notna() & values.map(lambda v, c=choices: canonical(v, c) is None)
+            checker.flag(table, "value.allowed", column, bad, detail=", ".join(choices))
+    for sheet, column in CURRENCY_COLUMNS:
+        if sheet == table.spec.name and column in table.frame:
+            codes = table.frame[column]
+            bad = codes.notna() & ~codes.str.strip().str.upper().isin(ISO_4217)
+            checker.flag(table, "value.currency", column, bad)
+
+
+def key_frame(table: Table, columns: Iterable[str]) -> pd.DataFrame:
+    """Key columns normalised for comparison (case, accents and spaces ignored)."""
+    out = pd.DataFrame(index=table.frame.index)
+    for column in columns:
+        values = table.frame[column]
+        if table.spec.column(column).kind in NUMERIC_KINDS:
+            out[column] = values
+        elif column == "Type":
+            out[column] = values.map(lambda v: canonical(v, INVOICE_TYPES) or normalise(str(v)),
+                                     na_action="ignore")
+        else:
+            out[column] = values.map(lambda v: normalise(str(v)) if v is not None else None)
+    return out
+
+
+def check_unique(checker: Checker, table: Table) -> None:
+    """A repeated key is an error on each later row; the first occurrence stays clean."""
+    columns = UNIQUE_KEYS.get(table.spec.name, ())
+    present = [c for c in columns if c in table.frame]
+    if not present or (table.spec.name == "Orders" and "Order ID" not in present):
+        return
+    keys = key_frame(table, present)
+    repeated = keys.duplicated(keep="first") & keys.notna().any(axis=1)
+    first_rows = keys.reset_index().groupby(present, dropna=False)["index"].transform("first")
+    first = pd.Series(first_rows.to_numpy(), index=keys.index)
+    checker.flag(table, "key.duplicate", present[-1], repeated,
+                 value=lambda r: " / ".join(display(table.frame.at[r, c]) for c in present),
+                 detail=lambda r: int(first[r]))
+
+
+def check_dates(checker: Checker, tables: dict[str, Table], period: str | None) -> None:
+    """Due Date before Issue Date; dates outside the Period; payroll rows of other periods."""
+    invoices = tables.get("Invoices")
+    if invoices is not None and {"Due Date", "Issue Date"} <= set(invoices.frame):
+        frame = invoices.frame
+        checker.flag(invoices, "invoice.due_before_issue", "Due Date",
+                     frame["Due Date"] < frame["Issue Date"],
+                     detail=lambda r: display(frame.at[r, "Issue Date"]))
+    if period is None:
+        return
+    first, last = (pd.Timestamp(d) for d in period_bounds(period))
+    for sheet, column in IN_PERIOD_DATES:
+        table = tables.get(sheet)
+        if table is not None and column in table.frame:
+            dates = table.frame[column]
+            checker.flag(table, "date.outside_period", column, (dates < first) | (dates > last),
+                         detail=period)
+    payroll = tables.get("Payroll")
+    if payroll is not None and "Period" in payroll.frame:
+        periods = payroll.frame["Period"]
+        checker.flag(payroll, "payroll.other_period", "Period", periods.notna() & (periods != period),
+                     detail=period)
+
+
+def check_tax_ids(checker: Checker, payroll: Table | None) -> None:
+    """CPF (11 digits) or CNPJ (14 characters) check digits; ids typed as numbers are padded."""
+    if payroll is None or "Tax ID" not in payroll.frame:
+        return
+    ids = payroll.frame["Tax ID"]
+    verdicts = ids.map(tax_id_problem, na_action="ignore")
+    checker.flag(payroll, "taxid.invalid", "Tax ID", verdicts.notna(), detail=lambda r: verdicts[r])
+
+
+def tax_id_problem(value: str) -> str | None:
+    """None when `value` is a valid CPF or CNPJ; else what it should have been ("CPF", ...)."""
+    compact = "".join(ch for ch in str(value).upper() if ch.isalnum())
+    if compact.isdigit() and len(compact) <= 11:
+        compact = compact.zfill(11)
+        if len(set(compact)) == 1 or not cpf.is_valid(compact):
+            return "CPF"
+        return None
+    if len(compact) <= 14 and compact.isdigit():
+        compact = compact.zfill(14)
+    if len(compact) == 14:
+        return None if cnpj.is_valid(compact) and len(set(compact)) > 1 else "CNPJ"
+    return "CPF/CNPJ"

@@ -1,0 +1,42 @@
+"""Allowed values and their aliases (English and Portuguese), as data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from engine.schema import normalise
+
+Choices = Mapping[str, tuple[str, ...]]
+
+INVOICE_TYPES: Choices = {
+    "AR": ("AR", "Sale", "Sales", "Receivable", "Customer", "Receber", "Venda", "CR"),
+    "AP": ("AP", "Purchase", "Payable", "Supplier", "Bill", "Pagar", "Compra", "CP"),
+}
+MOVEMENT_TYPES: Choices = {
+    "IN": ("IN", "Receipt", "Entrada", "E"),
+    "OUT": ("OUT", "Issue", "Saída", "Saida", "S"),
+    "ADJ": ("ADJ", "Adjustment", "Ajuste", "Count", "Inventário"),
+}
+CONFIG_CHOICES: Choices = {
+    "locale": ("en", "pt-BR"),
+    "valuationmethod": ("moving_average", "fifo"),
+    "taxrounding": ("line", "total"),
+    "payrollrules": ("BR-2026", "tables"),
+}
+
+
+def canonical(value: object, choices: Choices) -> str | None:
+    """The canonical choice a typed value stands for (any case, accents, spacing), or None."""
+    if value is None:
+        return None
+    key = normalise(str(value))
+    for name, aliases in choices.items():
+        if key in {normalise(a) for a in aliases}:
+            return name
+    return None
+
+
+def config_choice(key: str, value: str) -> str | None:
+    """A Config value among its allowed spellings, or None."""
+    allowed = CONFIG_CHOICES[key]
+    return next((a for a in allowed if normalise(a) == normalise(value)), None)
