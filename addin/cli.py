@@ -33,6 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate = _command(sub, "validate", "read every input sheet, write the Issues sheet")
     _book_args(validate, writes=True)
 
+    rules = _command(sub, "rules", "list every check the tool makes (or write them as a Rules sheet)")
+    rules.add_argument("--write", type=Path, metavar="BOOK", help="write a Rules sheet into BOOK")
+    rules.add_argument("--locale", choices=["en", "pt-BR"], default="en", help="message language")
+
     clear = _command(sub, "clear", "remove the marks (fills and notes) the tool put on input cells")
     _book_args(clear, writes=True)
 
@@ -108,6 +112,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return report.emit(result, args.json, lambda: report.job_summary(result))
 
 
+def cmd_rules(args: argparse.Namespace) -> int:
+    from engine.catalogue import catalogue
+
+    if args.write:
+        from addin.jobs import rules_job, run_on_file
+
+        result = run_on_file(args.write, rules_job)
+        return report.emit(result, args.json, lambda: report.out.print(
+            f"Wrote the Rules sheet ({result.summary['rules']} rules) into {args.write.name}."))
+    return report.rules_table(catalogue(), args.locale, args.json)
+
+
 def cmd_clear(args: argparse.Namespace) -> int:
     from addin.jobs import clear_marks_job, run_on_file
 
@@ -125,7 +141,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "demo": cmd_demo, "validate": cmd_validate, "clear": cmd_clear, "audit": cmd_audit,
+    "demo": cmd_demo, "validate": cmd_validate, "rules": cmd_rules, "clear": cmd_clear,
+    "audit": cmd_audit,
 }
 
 if __name__ == "__main__":

@@ -15,12 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.audit import AuditEntry, next_entry
+from engine.catalogue import catalogue
 from engine.errors import UnsafeWrite
 from engine.issues import Issue, has_errors
 from engine.validation import validate
 from workbooks.audit_sheet import audit_output, read_audit_log, read_head, write_head
 from workbooks.issues_sheet import issues_output
 from workbooks.model import Mark, MarkLevel, Workbook
+from workbooks.rules_sheet import rules_output
 from workbooks.safe_save import current_user, refuse_if_open_in_excel, workbook_lock
 from workbooks.tables import WorkbookData, read_workbook
 from workbooks.xlsx_file import FileWorkbook
@@ -108,6 +110,15 @@ def validate_job(book: Workbook, ctx: Context, period: str | None = None) -> Job
     details = (f"{sum(data.row_counts.values())} rows read from {len(data.tables)} sheets; "
                f"{errors} errors, {len(result.issues) - errors} warnings")
     result.audit = record_audit(book, ctx, "validate", period, details)
+    return result
+
+
+def rules_job(book: Workbook, ctx: Context) -> JobResult:
+    """Write the Rules sheet (the catalogue of checks) into the workbook."""
+    entries = catalogue()
+    book.write_sheet(rules_output(entries))
+    result = JobResult("rules", book.name, summary={"rules": len(entries)})
+    result.audit = record_audit(book, ctx, "rules", "", f"Rules sheet written ({len(entries)} rules)")
     return result
 
 

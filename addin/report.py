@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from addin.jobs import JobResult
 from engine.audit import AuditEntry, Verdict
+from engine.catalogue import Entry
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -64,9 +66,27 @@ def _issues(result: JobResult) -> None:
     out.print(f"Issues: {verdict}, {warnings} warnings")
     for issue in result.issues[:MAX_ISSUES_SHOWN]:
         colour = "red" if issue.severity == "error" else "yellow"
-        out.print(f"  [{colour}]{issue.severity:7}[/] {issue.address:18} {issue.message}")
+        out.print(f"  [{colour}]{issue.severity:7}[/] {escape(issue.address):18} {escape(issue.message)}")
     if len(result.issues) > MAX_ISSUES_SHOWN:
         out.print(f"  … and {len(result.issues) - MAX_ISSUES_SHOWN} more on the Issues sheet")
+
+
+def rules_table(entries: list[Entry], locale: str, as_json: bool) -> int:
+    """Print the rule catalogue."""
+    if as_json:
+        print(json.dumps({"ok": True, "command": "rules", "rules": [
+            {"id": e.rule.id, "severity": str(e.rule.severity), "title": e.rule.title,
+             "applies_to": list(e.scope), "message_en": e.rule.en, "message_pt": e.rule.pt}
+            for e in entries]}, ensure_ascii=False))
+        return 0
+    table = Table(title=f"{len(entries)} rules", title_justify="left", show_lines=False)
+    for column in ("Rule", "Severity", "What it checks", "Applies to"):
+        table.add_column(column, overflow="fold")
+    for e in entries:
+        title = e.rule.title if locale != "pt-BR" else e.rule.pt.split(";")[0]
+        table.add_row(e.rule.id, str(e.rule.severity), escape(title), escape("; ".join(e.scope)))
+    out.print(table)
+    return 0
 
 
 def demo_summary(path: Path, result: JobResult, facts: Any) -> None:

@@ -1,0 +1,64 @@
+"""The rule catalogue as a person reads it: each rule with where it applies (from the same
+declarations validation runs on), for `backoffice rules`, the Rules sheet and the README."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.crosschecks import FX_DATES
+from engine.rules import RULES, Rule
+from engine.schema import INPUT_SHEETS, Kind
+from engine.validation import (
+    CHOICES,
+    CURRENCY_COLUMNS,
+    IN_PERIOD_DATES,
+    RANGES,
+    UNIQUE_KEYS,
+    WHOLE,
+)
+
+FIXED_SCOPES = {
+    "sheet.missing": ["Config"],
+    "sheet.no_header": ["every input sheet"],
+    "sheet.missing_column": ["every required column"],
+    "read.unreadable": ["every number, amount, percentage, date and period column"],
+    "read.error_value": ["every column read"],
+    "config.period": ["Config.Period"],
+    "config.value": ["Config.Locale", "Config.Valuation Method", "Config.Tax Rounding",
+                     "Config.Payroll Rules"],
+    "invoice.due_before_issue": ["Invoices.Due Date"],
+    "payroll.other_period": ["Payroll.Period"],
+    "taxid.invalid": ["Payroll.Tax ID"],
+    "movement.unit_cost_required": ["Stock Movements.Unit Cost (IN rows)"],
+    "stock.unknown_sku": ["Orders.SKU", "Stock Movements.SKU"],
+    "payment.no_invoice": ["Payments.Invoice No (with Type, Party)"],
+    "payment.over_outstanding": ["Payments.Amount"],
+    "ap.duplicate_bill": ["Invoices.Invoice No (AP)"],
+    "ap.possible_duplicate": ["Invoices.Invoice No (AP)"],
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A rule and where it applies."""
+
+    rule: Rule
+    scope: tuple[str, ...]
+
+
+def catalogue() -> list[Entry]:
+    """Every rule with its scope, in catalogue order."""
+    scopes: dict[str, list[str]] = {rule_id: list(where) for rule_id, where in FIXED_SCOPES.items()}
+    for sheet, column, rule_id in RANGES:
+        scopes.setdefault(rule_id, []).append(f"{sheet}.{column}")
+    scopes["value.whole"] = [f"{s}.{c}" for s, c in WHOLE]
+    scopes["value.allowed"] = [f"{s}.{c}" for s, c in CHOICES]
+    scopes["value.currency"] = [f"{s}.{c}" for s, c in CURRENCY_COLUMNS] + ["Config.Functional Currency"]
+    scopes["key.duplicate"] = [f"{s}: {' + '.join(k)}" for s, k in UNIQUE_KEYS.items()]
+    scopes["date.outside_period"] = [f"{s}.{c}" for s, c in IN_PERIOD_DATES]
+    scopes["fx.missing_rate"] = [f"{s}.Currency (by {c})" for s, c in FX_DATES]
+    scopes["value.fraction"] = [f"{spec.name}.{c.name}" for spec in INPUT_SHEETS
+                                for c in spec.columns if c.kind is Kind.PERCENT]
+    scopes["value.required"] = [f"{spec.name}.{c.name}" for spec in INPUT_SHEETS
+                                for c in spec.columns if c.required]
+    return [Entry(rule, tuple(scopes.get(rule.id, []))) for rule in RULES]
