@@ -19,7 +19,13 @@ from engine.catalogue import catalogue
 from engine.errors import UnsafeWrite
 from engine.issues import Issue, has_errors
 from engine.validation import validate
-from workbooks.audit_sheet import audit_output, read_audit_log, read_head, write_head
+from workbooks.audit_sheet import (
+    audit_output,
+    read_audit_log,
+    read_audit_rows,
+    read_head,
+    write_head,
+)
 from workbooks.issues_sheet import issues_output
 from workbooks.model import Mark, MarkLevel, Workbook
 from workbooks.rules_sheet import rules_output
@@ -186,8 +192,13 @@ def _with_sidecar(book: FileWorkbook, refusal: UnsafeWrite) -> UnsafeWrite:
 
 def verify_file(path: Path) -> tuple[list[AuditEntry], object]:
     """The audit log of a workbook file and the verdict on its chain (outside head included)."""
+    import dataclasses
+
     from engine.audit import verify_chain
 
     book = FileWorkbook.open(path)
-    log = read_audit_log(book)
-    return log, verify_chain(log, read_head(path))
+    log, rows = read_audit_rows(book)
+    verdict = verify_chain(log, read_head(path))
+    if verdict.bad_index is not None:
+        verdict = dataclasses.replace(verdict, row=rows[min(verdict.bad_index, len(rows) - 1)])
+    return log, verdict

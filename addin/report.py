@@ -125,13 +125,16 @@ _KEYS = ("seq", "timestamp", "user", "host", "action", "period", "details", "inp
 
 def audit_verify(path: Path, log: list[AuditEntry], verdict: Verdict, as_json: bool) -> int:
     """Exit 0 when the chain is intact, 1 naming the first bad row otherwise."""
-    bad_row = None if verdict.bad_index is None else verdict.bad_index + 2  # header is row 1
+    bad_row = verdict.row if verdict.row is not None else (
+        None if verdict.bad_index is None else verdict.bad_index + 2)  # header is row 1
     if as_json:
         print(json.dumps({"ok": verdict.ok, "command": "audit verify", "workbook": path.name,
                           "entries": verdict.entries, "first_bad_row": bad_row,
-                          "reason": verdict.reason}, ensure_ascii=False))
+                          "reason": verdict.reason, "warning": verdict.warning}, ensure_ascii=False))
     elif verdict.ok:
         out.print(f"[green]Audit log intact[/]: {verdict.entries} entries, chain verified.")
+        if verdict.warning:
+            out.print(f"[yellow]Note[/]: {verdict.warning}.")
     else:
         out.print(f"[red]Audit log broken[/] at Audit Log row {bad_row} "
                   f"(entry {verdict.bad_index + 1 if verdict.bad_index is not None else '?'}): "

@@ -68,6 +68,8 @@ class Verdict:
     entries: int
     bad_index: int | None = None
     reason: str = ""
+    row: int | None = None  # where the caller's sheet holds entry bad_index (set by the caller)
+    warning: str = ""  # intact, but something the reader should know (no head, rows after it)
 
 
 def verify_chain(log: list[AuditEntry], head: tuple[int, str] | None = None) -> Verdict:
@@ -92,7 +94,9 @@ def verify_chain(log: list[AuditEntry], head: tuple[int, str] | None = None) -> 
 
 def _check_head(log: list[AuditEntry], head: tuple[int, str] | None) -> Verdict:
     if head is None:
-        return Verdict(True, len(log))
+        warning = ("no head is recorded outside the workbook, so rows deleted from the end "
+                   "cannot be detected") if log else ""
+        return Verdict(True, len(log), warning=warning)
     seq, digest = head
     if len(log) < seq:
         return Verdict(False, len(log), len(log), f"the log ends at Seq {len(log)} but the "
@@ -100,4 +104,7 @@ def _check_head(log: list[AuditEntry], head: tuple[int, str] | None) -> Verdict:
     if log[seq - 1].entry_hash != digest:
         return Verdict(False, len(log), seq - 1, f"Seq {seq} differs from the recorded head "
                        "(the chain was recomputed after an edit)")
+    if len(log) > seq:
+        return Verdict(True, len(log), warning=f"{len(log) - seq} entries after the recorded head "
+                       f"(Seq {seq}) were not written by a completed run")
     return Verdict(True, len(log))

@@ -401,8 +401,6 @@ def test_resaved_without_changes_still_verifies(book: Path) -> None:
     assert verify(book)[0] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: first_bad_row counts entries, not sheet rows: a "
-                   "blank row above the bad one shifts the row named (audit_sheet/report)")
 def test_first_bad_row_is_the_excel_row_after_a_blank_row(book: Path) -> None:
     def insert_blank_then_edit(ws: Any) -> None:
         ws.insert_rows(3)  # a blank row: the chain itself is unchanged
@@ -471,9 +469,6 @@ def test_blank_period_and_details_verify(tmp_path: Path) -> None:
     assert verdict.ok  # type: ignore[attr-defined]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a carriage return in audit text is written as a raw "
-                   "CR in the sheet XML, read back as LF, so the tool breaks its own chain "
-                   "(workbooks/sheetxml.py _text)")
 @pytest.mark.parametrize("details", ["Windows line\r\nending", "old Mac\rline"])
 def test_written_entry_with_carriage_return_verifies(tmp_path: Path, details: str) -> None:
     path = small_book(tmp_path / "small.xlsx")

@@ -16,23 +16,31 @@ _WIDTHS = (6, 22, 14, 16, 12, 9, 50, 20, 20, 20)
 
 def read_audit_log(book: Workbook) -> list[AuditEntry]:
     """The entries of the Audit Log sheet as they stand (tampered or not)."""
+    return read_audit_rows(book)[0]
+
+
+def read_audit_rows(book: Workbook) -> tuple[list[AuditEntry], list[int]]:
+    """The entries and the sheet row of each, plus one more: the row after the last entry
+    (where an entry cut from the end would be)."""
     sheet = next((n for n in book.sheet_names() if normalise(n) == normalise(AUDIT_SHEET)), None)
     if sheet is None:
-        return []
+        return [], [2]
     grid = book.grid(sheet)
     rows = [list(r) for r in grid.frame.itertuples(index=False, name=None)]
     if not rows:
-        return []
+        return [], [2]
     header = [normalise(str(h)) if h is not None else "" for h in rows[0]]
     index = {normalise(name): header.index(normalise(name)) for name in COLUMNS
              if normalise(name) in header}
-    entries = []
-    for row in rows[1:]:
+    entries, excel_rows = [], []
+    for offset, row in enumerate(rows[1:], start=1):
         if all(v is None for v in row):
             continue
         values = {name: _text(row, index.get(normalise(name))) for name in COLUMNS}
         entries.append(AuditEntry(_seq(values["Seq"]), *(values[n] for n in COLUMNS[1:])))
-    return entries
+        excel_rows.append(grid.first_row + offset)
+    excel_rows.append((excel_rows[-1] if excel_rows else grid.first_row) + 1)
+    return entries, excel_rows
 
 
 def _text(row: list[object], index: int | None) -> str:

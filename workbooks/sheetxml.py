@@ -153,4 +153,5 @@ def _text(ref: str, text: str, styles: dict[str, int], sheet: OutputSheet, col: 
                           f"{MAX_TEXT:,}; nothing was written (no silent truncation).")
     style = styles[QUOTED_TEXT] if text[:1] in "=+-@" else styles[CellKind.TEXT]
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    body = escape(text, {"\r": "&#13;"})  # a raw CR is read back as LF (XML end-of-line rule)
+    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{body}</t></is></c>'
