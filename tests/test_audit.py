@@ -121,8 +121,13 @@ def test_chain_recomputed_by_hand() -> None:
         assert e.prev_hash == prev
         assert e.entry_hash == spec_hash(prev, spec_entry(e))
         prev = e.entry_hash
-    assert verify_chain(log) == verify_chain(log, (3, log[-1].entry_hash))
-    assert verify_chain(log).ok and verify_chain(log).entries == 3
+    with_head = verify_chain(log, (3, log[-1].entry_hash))
+    assert with_head.ok and with_head.entries == 3 and with_head.warning == ""
+    without_head = verify_chain(log)
+    assert without_head.ok and without_head.entries == 3
+    assert "no head is recorded" in without_head.warning
+    past_head = verify_chain(log, (2, log[1].entry_hash))
+    assert past_head.ok and "1 entries after the recorded head (Seq 2)" in past_head.warning
 
 
 def test_blank_fields_hash_as_empty_strings() -> None:
