@@ -42,7 +42,14 @@ ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
 from make_orders_book import (  # noqa: E402
-    CACHE_DIR, HEADERS, LETTERS, MAX_ROWS, expected_issues, expected_values, make_orders_book, traps,
+    CACHE_DIR,
+    HEADERS,
+    LETTERS,
+    MAX_ROWS,
+    expected_issues,
+    expected_values,
+    make_orders_book,
+    traps,
 )
 
 STEPS = {
@@ -138,8 +145,9 @@ def run_child(step: str, book: Path, rows: int) -> int:
 # Parent: measure children
 
 
-def measure(cmd: list[str], cwd: Path) -> tuple[float, float, int, str, str]:
-    """Run `cmd`; return (wall seconds, peak RSS MiB, exit code, stdout, stderr)."""
+def measure(cmd: list[str], cwd: Path) -> tuple[float, float, float, int, str, str]:
+    """Run `cmd`; return (wall s, CPU s (user + system), peak RSS MiB, exit code, stdout,
+    stderr)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err)
@@ -148,7 +156,7 @@ def measure(cmd: list[str], cwd: Path) -> tuple[float, float, int, str, str]:
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return (wall, usage.ru_maxrss / 1024, proc.returncode,
+        return (wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode,
                 out.read().decode(errors="replace"), err.read().decode(errors="replace"))
 
 
@@ -157,12 +165,12 @@ def run_step(step: str, book: Path, rows: int) -> dict:
         return run_validate(book, rows)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", step, "--book", str(book),
            "--rows", str(rows)]
-    wall, rss, code, out, err = measure(cmd, ROOT)
+    wall, cpu, rss, code, out, err = measure(cmd, ROOT)
     line = next((ln for ln in out.splitlines() if ln.startswith(MARK)), None)
     if code != 0 or line is None:
         raise SystemExit(f"step {step} failed (exit {code}):\n{out}\n{err}")
     result = json.loads(line[len(MARK):])
-    result.update(wall_s=wall, rss_mib=rss)
+    result.update(wall_s=wall, cpu_s=cpu, rss_mib=rss)
     return result
 
 
@@ -179,15 +187,16 @@ def run_validate(book: Path, rows: int) -> dict:
         copy = scratch / "orders.xlsx"
         shutil.copyfile(book, copy)
         env_cmd = [*backoffice_command(), "validate", str(copy), "--json"]
-        wall, rss, code, out, err = measure(env_cmd, ROOT)
+        wall, cpu, rss, code, out, err = measure(env_cmd, ROOT)
         try:
             report = json.loads(out.strip().splitlines()[-1])
         except (ValueError, IndexError):
             raise SystemExit(f"validate failed (exit {code}):\n{out}\n{err}") from None
-        problems = check_validate(report, copy, rows)
-        if code not in (0, 1):
-            problems.append(f"exit code {code}: {report.get('error')}")
-        return {"wall_s": wall, "rss_mib": rss, "rows": report.get("summary", {}).get(
+        if code not in (0, 1) or "error" in report:
+            problems = [f"exit code {code}: {report.get('error')}"]
+        else:
+            problems = check_validate(report, copy, rows)
+        return {"wall_s": wall, "cpu_s": cpu, "rss_mib": rss, "rows": report.get("summary", {}).get(
                     "rows", {}).get("Orders"), "issues": len(report.get("issues", [])),
                 "problems": problems,
                 "note": f"exit {code}; wrote {', '.join(report.get('written', []))}"}
@@ -217,8 +226,10 @@ def summarise(results: dict[str, list[dict]]) -> list[dict]:
         walls = [r["wall_s"] for r in runs]
         works = [r["work_s"] for r in runs if "work_s" in r]
         rows.append({
-            "step": step, "median": statistics.median(walls), "min": min(walls),
+            "step": step, "failed": any(r.get("problems") for r in runs),
+            "median": statistics.median(walls), "min": min(walls),
             "max": max(walls), "rss": max(r["rss_mib"] for r in runs),
+            "cpu": statistics.median(r["cpu_s"] for r in runs),
             "work": statistics.median(works) if works else None,
             "imports": statistics.median(r["import_s"] for r in runs) if works else None,
         })
@@ -234,14 +245,16 @@ def print_table(rows: list[dict], n_runs: int, n_rows: int, book: Path) -> None:
     print(f"\nOrders sheet: {n_rows:,} data rows x 11 columns ({size:.1f} MiB .xlsx, "
           f"{book.name}); median of {n_runs} fresh-process runs; {os.cpu_count()} CPUs\n")
     header = ("step", "median s", "min s", "max s", "peak RSS MiB", "x calamine", "x fastexcel",
-              "work s*", "imports s*")
+              "CPU s*", "work s*", "imports s*")
 
     def fmt(v, spec):
         return "-" if v is None else format(v, spec)
 
-    lines = [[f"{r['step']} {STEPS[r['step']]}", fmt(r["median"], ".2f"), fmt(r["min"], ".2f"),
+    lines = [[f"{r['step']} {STEPS[r['step']]}" + (" (CHECK FAILED)" if r["failed"] else ""),
+              fmt(r["median"], ".2f"), fmt(r["min"], ".2f"),
               fmt(r["max"], ".2f"), fmt(r["rss"], ",.0f"), fmt(r["x_cal"], ".2f"),
-              fmt(r["x_fe"], ".2f"), fmt(r["work"], ".2f"), fmt(r["imports"], ".2f")]
+              fmt(r["x_fe"], ".2f"), fmt(r["cpu"], ".2f"), fmt(r["work"], ".2f"),
+              fmt(r["imports"], ".2f")]
              for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=True)]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
@@ -250,9 +263,9 @@ def print_table(rows: list[dict], n_runs: int, n_rows: int, book: Path) -> None:
         cells = [line[0].ljust(widths[0])] + [c.rjust(w) for c, w in
                                               zip(line[1:], widths[1:], strict=True)]
         print("| " + " | ".join(cells) + " |")
-    print("\n* work s: the read itself inside the child (after imports); imports s: interpreter "
-          "start to imports done.\n  Wall, min, max and ratios are whole fresh processes; "
-          "peak RSS is the largest of the runs.")
+    print("\n* CPU s: median user + system CPU of the child; work s: the read itself inside the "
+          "child (after imports);\n  imports s: interpreter start to imports done. Wall, min, "
+          "max and ratios are whole fresh processes;\n  peak RSS is the largest of the runs.")
 
 
 def profile_c(book: Path, rows: int, tool: str) -> int:
@@ -301,7 +314,7 @@ def profile_c(book: Path, rows: int, tool: str) -> int:
     total = time.perf_counter() - start
     problems = check_table(table, rows)
     print(f"step c under {tool}: {total:.2f} s, {len(table.frame):,} rows, "
-          f"{len(table.issues)} issues, checks: {'ok' if not problems else problems}\n")
+          f"{len(table.issues)} issues, checks: {problems or 'ok'}\n")
     print("Stage breakdown (wall, profiler overhead included):")
     for label, times in stages.items():
         print(f"  {label:36s} {sum(times):7.2f} s  ({len(times)} calls, {sum(times) / total:5.1%})")
@@ -313,6 +326,20 @@ def profile_c(book: Path, rows: int, tool: str) -> int:
         stats.sort_stats("tottime").print_stats(25)
         stats.sort_stats("cumulative").print_stats(30)
     return 0
+
+
+def code_version() -> str:
+    """A short hash of the product sources (engine, workbooks, addin): the code measured."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(p for d in ("engine", "workbooks", "addin") for p in (ROOT / d).rglob("*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -345,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
                 tool = "cprofile"
         return profile_c(book, args.rows, tool)
 
+    load_before, code_before = _load(), code_version()
     steps = [s for s in args.steps if s in STEPS]
     results: dict[str, list[dict]] = {s: [] for s in steps}
     for run in range(1, args.runs + 1):
@@ -355,6 +383,12 @@ def main(argv: list[str] | None = None) -> int:
                   f"{result['rss_mib']:,.0f} MiB", file=sys.stderr, flush=True)
 
     print_table(summarise(results), args.runs, args.rows, book)
+    code_after = code_version()
+    print(f"load average before/after: {load_before} / {_load()} (other work on the machine "
+          "slows wall times; compare CPU s)")
+    print(f"product code (engine, workbooks, addin) sha256 {code_before}"
+          + ("" if code_after == code_before else
+             f" -> {code_after}: WARNING the code changed during the run; rerun to compare"))
     print()
     failed = False
     for step in steps:
@@ -364,7 +398,8 @@ def main(argv: list[str] | None = None) -> int:
         checks = "" if step in "ab" else (" - traps checked: OK" if not problems
                                           else f" - CHECK FAILED: {problems}")
         failed |= bool(problems)
-        print(f"{step}: {last['rows']:,} rows{issues}; {last['note']}{checks}")
+        read = "?" if last.get("rows") is None else f"{last['rows']:,}"
+        print(f"{step}: {read} rows{issues}; {last['note']}{checks}")
     print("\nTraps:", "; ".join(
         f"{LETTERS[HEADERS.index(t.column)]}{t.row} {t.written} -> "
         f"{t.rule or 'read as ' + repr(t.value)}" for t in traps(args.rows)))

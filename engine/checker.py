@@ -7,6 +7,8 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.issues import Issue
 from engine.rules import rule
@@ -55,3 +57,12 @@ def display(value: object) -> str:
     if isinstance(value, float):
         return repr(int(value)) if value.is_integer() else repr(value)
     return str(value)
+
+
+def normalised(values: pd.Series) -> pd.Series:
+    """Text keys compared case-, accent-, space- and punctuation-insensitively, vectorised
+    (the same idea as engine.schema.normalise, for whole columns)."""
+    text = pa.array(values.astype(object), type=pa.string(), from_pandas=True)
+    text = pc.replace_substring_regex(pc.utf8_normalize(text, "NFKD"), r"\pM", "")
+    text = pc.replace_substring_regex(pc.utf8_lower(text), r"[^0-9a-z]+", "")
+    return pd.Series(pd.arrays.ArrowExtensionArray(text), index=values.index)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from engine.checker import Checker, display
+from engine.checker import Checker, display, normalised
 from engine.tables import Table
 from engine.vocab import INVOICE_TYPES, MOVEMENT_TYPES, canonical
 
@@ -25,7 +25,7 @@ def check_cross_sheet(checker: Checker, tables: dict[str, Table], functional: st
 
 
 def _key(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: str(v).strip().casefold(), na_action="ignore")
+    return normalised(values)
 
 
 def check_skus(checker: Checker, tables: dict[str, Table]) -> None:
@@ -86,7 +86,7 @@ def check_fx(checker: Checker, tables: dict[str, Table], functional: str) -> Non
         codes = table.frame["Currency"].str.strip().str.upper()
         dates = table.frame[date_column]
         foreign = codes.notna() & (codes != functional) & dates.notna()
-        earliest = codes.map(first_rate)
+        earliest = pd.to_datetime(codes.map(first_rate))
         missing = foreign & (earliest.isna() | (dates < earliest))
         checker.flag(table, "fx.missing_rate", "Currency", missing, value=codes.__getitem__,
                      detail=_shown(dates))

@@ -12,7 +12,7 @@ import pandas as pd
 import pycountry
 from stdnum.br import cnpj, cpf
 
-from engine.checker import Checker, display
+from engine.checker import Checker, display, normalised
 from engine.crosschecks import check_cross_sheet
 from engine.issues import Issue
 from engine.parsing import parse_period, period_bounds
@@ -147,13 +147,13 @@ def key_frame(table: Table, columns: Iterable[str]) -> pd.DataFrame:
     out = pd.DataFrame(index=table.frame.index)
     for column in columns:
         values = table.frame[column]
-        if table.spec.column(column).kind in NUMERIC_KINDS:
+        if table.spec.column(column).kind in NUMERIC_KINDS | {Kind.DATE}:
             out[column] = values
         elif column == "Type":
             out[column] = values.map(lambda v: canonical(v, INVOICE_TYPES) or normalise(str(v)),
                                      na_action="ignore")
         else:
-            out[column] = values.map(lambda v: normalise(str(v)) if v is not None else None)
+            out[column] = normalised(values)
     return out
 
 

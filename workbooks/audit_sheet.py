@@ -26,7 +26,7 @@ def read_audit_rows(book: Workbook) -> tuple[list[AuditEntry], list[int]]:
     if sheet is None:
         return [], [2]
     grid = book.grid(sheet)
-    rows = [list(r) for r in grid.frame.itertuples(index=False, name=None)]
+    rows = grid.rows()
     if not rows:
         return [], [2]
     header = [normalise(str(h)) if h is not None else "" for h in rows[0]]

@@ -12,8 +12,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pandas as pd
+import pyarrow as pa
 
-from workbooks.model import Grid, Mark, OutputSheet, TableRange
+from workbooks.model import Grid, Mark, OutputSheet, TableRange, text_column
 
 EXCEL_ERRORS = frozenset(
     {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
@@ -65,8 +66,9 @@ def cells_to_grid(sheet: str, rows: list[list[object]], first_row: int = 1, firs
             else:
                 out.append(cell_text(value))
         texts.append(out)
-    frame = pd.DataFrame(texts, columns=range(first_col, first_col + width), dtype=object)
-    return Grid(sheet, first_row, frame, errors, list(tables or []))
+    columns = {first_col + c: text_column(pa.array([row[c] for row in texts], pa.string()))
+               for c in range(width)}
+    return Grid(sheet, first_row, pd.DataFrame(columns), errors, list(tables or []))
 
 
 @dataclass

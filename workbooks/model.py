@@ -9,6 +9,8 @@ from enum import StrEnum
 from typing import Protocol
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def column_letter(col: int) -> str:
@@ -44,10 +46,11 @@ class Grid:
     """A sheet's used area as text, the way every adapter hands it to reading.
 
     `frame` has one column per sheet column, labelled by its 1-based Excel column number, and one
-    row per sheet row from `first_row`. Each cell is its value as text (numbers in shortest
-    round-trip form, dates as "YYYY-MM-DD HH:MM:SS", booleans "true"/"false") or None when
-    empty. Error cells (#N/A, #DIV/0!...) are None in `frame` and listed in `errors` by
-    (row, col), so they are reported instead of silently read as blanks.
+    row per sheet row from `first_row`. Columns are Arrow strings (see `text_column`): each
+    cell is its value as text, exactly as stored (numbers in shortest round-trip form, dates as
+    "YYYY-MM-DD HH:MM:SS", booleans "true"/"false"), or null when empty. Error cells
+    (#N/A, #DIV/0!...) are null in `frame` and listed in `errors` by (row, col), so they are
+    reported instead of silently read as blanks.
     """
 
     sheet: str
@@ -55,6 +58,23 @@ class Grid:
     frame: pd.DataFrame
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     tables: list[TableRange] = field(default_factory=list)
+
+    def rows(self) -> list[list[str | None]]:
+        """The cells as Python lists (None for empty): for small sheets only."""
+        columns = [self.frame[c].array.__arrow_array__().to_pylist() for c in self.frame.columns]
+        return [list(row) for row in zip(*columns, strict=True)]
+
+
+TEXT = pd.ArrowDtype(pa.string())
+
+
+def text_column(values: pa.Array | pa.ChunkedArray, trim: bool = False) -> pd.Series:
+    """A column of text cells as Arrow strings, empty cells (and with `trim`, blank ones) null."""
+    strings = pc.cast(values, pa.string())
+    if trim:
+        strings = pc.utf8_trim_whitespace(strings)
+    cleaned = pc.if_else(pc.equal(strings, ""), pa.scalar(None, pa.string()), strings)
+    return pd.Series(pd.arrays.ArrowExtensionArray(cleaned), index=None, dtype=TEXT)
 
 
 class CellKind(StrEnum):

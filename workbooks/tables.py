@@ -11,13 +11,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.issues import Issue, Severity
 from engine.parsing import parse_date, parse_number, parse_period
 from engine.rules import rule
 from engine.schema import CONFIG, INPUT_SHEETS, NUMERIC_KINDS, Column, Kind, SheetSpec, normalise
 from engine.tables import Table
-from workbooks.model import Grid, TableRange, Workbook, column_letter
+from workbooks.model import Grid, TableRange, Workbook, column_letter, text_column
 
 HEADER_SEARCH_ROWS = 20
 KIND_NAMES = (  # how an unreadable value's expected kind is named, en then pt-BR
@@ -28,6 +30,7 @@ KIND_NAMES = (  # how an unreadable value's expected kind is named, en then pt-B
      Kind.DATE: "data (dd/mm/aaaa ou aaaa-mm-dd)", Kind.PERIOD: "período (AAAA-MM)"},
 )
 _MACHINE_DATETIME = "%Y-%m-%d %H:%M:%S"
+_PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 
 
 @dataclass
@@ -112,9 +115,10 @@ def read_table(grid: Grid, spec: SheetSpec, locale: str = "en") -> Table:
 def _data_area(grid: Grid, spec: SheetSpec) -> tuple[pd.DataFrame, int | None]:
     """The rows and columns that hold the data (an Excel Table's range, or the whole sheet) and
     the header row number, or None when no row names any known column."""
-    frame = grid.frame.copy()
-    frame.index = range(grid.first_row, grid.first_row + len(frame))
-    frame = frame.where(frame.map(_is_filled, na_action="ignore").fillna(False).astype(bool))
+    # Input cells are read trimmed: "  ACME " is ACME and a cell of spaces is blank.
+    frame = pd.DataFrame({col: text_column(pa.array(grid.frame[col].array), trim=True)
+                          for col in grid.frame.columns})
+    frame.index = range(grid.first_row, grid.first_row + len(grid.frame))
     table = _best_table(grid, spec)
     if table is not None:
         cols = [c for c in frame.columns if table.min_col <= c <= table.max_col]
@@ -125,10 +129,6 @@ def _data_area(grid: Grid, spec: SheetSpec) -> tuple[pd.DataFrame, int | None]:
         if score > best_score:
             best_row, best_score = row, score
     return frame, best_row
-
-
-def _is_filled(value: object) -> bool:
-    return not (isinstance(value, str) and not value.strip())
 
 
 def _best_table(grid: Grid, spec: SheetSpec) -> TableRange | None:
@@ -148,7 +148,7 @@ def _match_columns(header: pd.Series, spec: SheetSpec) -> tuple[dict[str, int], 
     mapping: dict[str, int] = {}
     extra: list[str] = []
     for col, text in header.items():
-        if text is None or (isinstance(text, float) and np.isnan(text)):
+        if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
             continue
         column = spec.column_for(text)
         if column is None or column.name in mapping:
@@ -186,21 +186,26 @@ def _missing_sheet(spec: SheetSpec) -> Issue:
 
 def _read_column(table: Table, column: Column, raw: pd.Series, errors: dict[tuple[int, int], str],
                  col: int, locale: str) -> None:
-    text = raw.map(lambda v: v.strip() if isinstance(v, str) else v, na_action="ignore")
+    text = pa.array(raw.array) if len(raw) else pa.array([], pa.string())
     if column.kind in NUMERIC_KINDS:
         values, bad = _numbers(text, locale)
     elif column.kind is Kind.DATE:
         values, bad = _dates(text)
-    elif column.kind is Kind.PERIOD:
-        parsed = text.map(parse_period, na_action="ignore")
-        bad = text.notna() & parsed.isna()
-        values = parsed.astype(object).where(parsed.notna(), None)
     else:
-        values, bad = text.astype(object).where(text.notna(), None), pd.Series(False, text.index)
-    table.frame[column.name] = values
-    table.unreadable[column.name] = bad
-    for row in bad[bad].index:
-        table.issues.append(_read_issue(table, column, int(row), str(text[row]), "read.unreadable",
+        strings = text.to_pylist()
+        if column.kind is Kind.PERIOD:
+            parsed = [parse_period(v) if v is not None else None for v in strings]
+            bad = np.array([v is not None and p is None for v, p in zip(strings, parsed, strict=True)],
+                           dtype=bool)
+            strings = parsed
+        else:
+            bad = np.zeros(len(strings), dtype=bool)
+        values = np.array(strings, dtype=object)
+    table.frame[column.name] = pd.Series(values, index=raw.index)
+    table.unreadable[column.name] = pd.Series(bad, index=raw.index)
+    for position in np.flatnonzero(bad):
+        row = int(raw.index[position])
+        table.issues.append(_read_issue(table, column, row, str(text[position]), "read.unreadable",
                                         locale, KIND_NAMES[locale == "pt-BR"].get(column.kind, "")))
     for (row, err_col), error in errors.items():
         if err_col == col and row in table.frame.index:
@@ -208,25 +213,30 @@ def _read_column(table: Table, column: Column, raw: pd.Series, errors: dict[tupl
             table.issues.append(_read_issue(table, column, row, error, "read.error_value", locale))
 
 
-def _numbers(text: pd.Series, locale: str) -> tuple[pd.Series, pd.Series]:
-    numbers = pd.to_numeric(text, errors="coerce").astype("float64")
-    numbers[~np.isfinite(numbers)] = np.nan
-    failed = text.notna() & numbers.isna()
-    for row in failed[failed].index:
-        value = parse_number(str(text[row]), locale)
-        if value is not None:
-            numbers[row] = value
-    return numbers, text.notna() & numbers.isna()
+def _numbers(text: pa.Array, locale: str) -> tuple[np.ndarray, np.ndarray]:
+    """Plain numbers parsed at once; only the rest go through the tolerant per-cell parser."""
+    plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_NUMBER), False)
+    numbers = pc.cast(pc.if_else(plain, text, pa.scalar(None, pa.string())), pa.float64())
+    values = numbers.to_numpy(zero_copy_only=False).astype("float64", copy=True)
+    values[~np.isfinite(values)] = np.nan
+    present = text.is_valid().to_numpy(zero_copy_only=False)
+    for position in np.flatnonzero(present & np.isnan(values)):
+        parsed = parse_number(str(text[position]), locale)
+        if parsed is not None and np.isfinite(parsed):
+            values[position] = parsed
+    return values, present & np.isnan(values)
 
 
-def _dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    dates = pd.to_datetime(text, format=_MACHINE_DATETIME, errors="coerce")
-    failed = text.notna() & dates.isna()
-    for row in failed[failed].index:
-        value = parse_date(str(text[row]))
-        if value is not None:
-            dates[row] = pd.Timestamp(value)
-    return dates, text.notna() & dates.isna()
+def _dates(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Dates as Excel cells give them ("YYYY-MM-DD HH:MM:SS") at once; typed text per cell."""
+    stamps = pc.strptime(text, format=_MACHINE_DATETIME, unit="s", error_is_null=True)
+    values = stamps.to_numpy(zero_copy_only=False).astype("datetime64[s]")
+    present = text.is_valid().to_numpy(zero_copy_only=False)
+    for position in np.flatnonzero(present & np.isnat(values)):
+        parsed = parse_date(str(text[position]))
+        if parsed is not None:
+            values[position] = np.datetime64(parsed, "s")
+    return values, present & np.isnat(values)
 
 
 def _read_issue(table: Table, column: Column, row: int, value: str, rule_id: str, locale: str,

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import fastexcel
+import pandas as pd
 from lxml import etree
 
 from engine.errors import UnsafeWrite
 from workbooks.inspect import inspect_file
 from workbooks.mark_surgery import MarkState, PackageEdit, apply_marks
-from workbooks.model import Grid, Mark, OutputColumn, OutputSheet, OutputValue
+from workbooks.model import Grid, Mark, OutputColumn, OutputSheet, OutputValue, text_column
 from workbooks.ooxml import (
     CT_TABLE,
     CT_WORKSHEET,
@@ -63,6 +64,7 @@ class FileWorkbook:
     staged: dict[str, OutputSheet] = field(default_factory=dict)
     staged_marks: list[Mark] | None = None
     backup: Path | None = None
+    reader: fastexcel.ExcelReader | None = None
 
     @classmethod
     def open(cls, path: Path) -> FileWorkbook:
@@ -88,13 +90,10 @@ class FileWorkbook:
         entry = self.package.sheet(sheet)
         if entry is None:
             raise KeyError(sheet)
-        reader = fastexcel.read_excel(str(self.path))
-        loaded = reader.load_sheet(entry.name, header_row=None, dtypes="string")
+        loaded = self._reader().load_sheet(entry.name, header_row=None, dtypes="string")
         batch, cell_errors = loaded.to_arrow_with_errors()
         columns = [info.absolute_index + 1 for info in loaded.available_columns()]
-        frame = batch.to_pandas()
-        frame.columns = columns
-        frame = frame.astype(object).where(frame.notna(), None)
+        frame = pd.DataFrame({col: text_column(batch.column(i)) for i, col in enumerate(columns)})
         first_row = _first_row(self.path, entry.part) if len(frame) else 1
         errors = {}
         for err in (cell_errors.errors if cell_errors else []):
@@ -102,6 +101,12 @@ class FileWorkbook:
             code = _ERROR_NAMES.get(match.group(1), "#" + match.group(1)) if match else "#ERROR"
             errors[(first_row + err.offset_position[0], columns[err.offset_position[1]])] = code
         return Grid(entry.name, first_row, frame, errors, self.package.tables.get(entry.name, []))
+
+    def _reader(self) -> fastexcel.ExcelReader:
+        """One fastexcel reader per version of the file (shared strings parsed once)."""
+        if self.reader is None:
+            self.reader = fastexcel.read_excel(str(self.path))
+        return self.reader
 
     def write_sheet(self, sheet: OutputSheet) -> None:
         """Stage a tool-owned sheet; written on save()."""
@@ -142,8 +147,8 @@ class FileWorkbook:
         self.backup = replace_safely(
             self.path, self.read_as,
             write=lambda temp: _rewrite(self.path, temp, parts, removed),
-            verify=lambda temp: _verify(temp, written))
-        self.staged, self.staged_marks = {}, None
+            verify=lambda temp: _verify(temp, written, set(parts)))
+        self.staged, self.staged_marks, self.reader = {}, None, None
         self.read_as = fingerprint(self.path)
         self.package = read_package(self.path)
         return written
@@ -156,7 +161,7 @@ class FileWorkbook:
         entry = self.package.sheet(STATE_SHEET)
         if entry is None or not entry.is_worksheet:
             return
-        for row in self.grid(STATE_SHEET).frame.itertuples(index=False, name=None):
+        for row in self.grid(STATE_SHEET).rows():
             key, value = (row[0], row[1]) if len(row) > 1 else (None, None)
             if key == "owned sheet":
                 self.owned.add(str(value).casefold())
@@ -181,13 +186,16 @@ def _rewrite(source: Path, temp: Path, parts: dict[str, bytes], removed: set[str
     rewrite_zip(source, temp, parts, removed)
 
 
-def _verify(temp: Path, written: list[str]) -> None:
-    """The new file must be a sound zip whose workbook lists the sheets we wrote."""
+def _verify(temp: Path, written: list[str], rewritten: set[str]) -> None:
+    """The new file must be a sound zip (the parts we wrote read back with their CRC; the rest
+    were copied byte for byte) whose workbook lists the sheets we wrote."""
     with zipfile.ZipFile(temp) as zf:
-        bad = zf.testzip()
-        if bad:
-            raise UnsafeWrite(f"internal check failed: {bad} is corrupt in the new file; "
-                              "nothing was written.")
+        for name in sorted(rewritten):
+            try:
+                zf.read(name)
+            except (zipfile.BadZipFile, KeyError) as exc:
+                raise UnsafeWrite(f"internal check failed: {name} is unreadable in the new file "
+                                  f"({exc}); nothing was written.") from None
     names = set(fastexcel.read_excel(str(temp)).sheet_names)
     missing = [n for n in written if n not in names]
     if missing:

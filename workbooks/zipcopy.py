@@ -50,9 +50,13 @@ def _copy_raw(zout: zipfile.ZipFile, raw, info: zipfile.ZipInfo, span: tuple[int
     zout._didModify = True  # type: ignore[attr-defined]
 
 
+BIG_PART = 8 * 1024 * 1024
+
+
 def _write_new(zout: zipfile.ZipFile, name: str, data: bytes, like: zipfile.ZipInfo | None) -> None:
     info = zipfile.ZipInfo(name, date_time=like.date_time if like else (1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
     if like is not None:
         info.external_attr = like.external_attr
-    zout.writestr(info, data)
+    # A big sheet we rewrite (to mark a few cells) compresses 3x faster at level 1, ~30% larger.
+    zout.writestr(info, data, compresslevel=1 if len(data) > BIG_PART else 6)
