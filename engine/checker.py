@@ -50,7 +50,7 @@ def money_text(value: float, locale: str) -> str:
 
 def display(value: object) -> str:
     """A value as a person reads it in a message or the Value column."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
         return ""
     if isinstance(value, pd.Timestamp | date):
         return value.strftime("%Y-%m-%d")
@@ -62,7 +62,10 @@ def display(value: object) -> str:
 def normalised(values: pd.Series) -> pd.Series:
     """Text keys compared case-, accent-, space- and punctuation-insensitively, vectorised
     (the same idea as engine.schema.normalise, for whole columns)."""
-    text = pa.array(values.astype(object), type=pa.string(), from_pandas=True)
+    if isinstance(values.dtype, pd.ArrowDtype):
+        text = pc.cast(pa.array(values.array), pa.string())
+    else:
+        text = pa.array(values.astype(object), type=pa.string(), from_pandas=True)
     text = pc.replace_substring_regex(pc.utf8_normalize(text, "NFKD"), r"\pM", "")
     text = pc.replace_substring_regex(pc.utf8_lower(text), r"[^0-9a-z]+", "")
     return pd.Series(pd.arrays.ArrowExtensionArray(text), index=values.index)

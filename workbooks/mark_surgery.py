@@ -237,4 +237,5 @@ def _insert_legacy(xml: bytes, element: bytes) -> bytes:
     start = xml.rfind(b"sheetData>")
     match = _AFTER_LEGACY.search(xml, start)
     at = match.start() if match else xml.rindex(b"</")
-    return xml[:at] + element + xml[at:]
+    view = memoryview(xml)
+    return b"".join((view[:at], element, view[at:]))

@@ -87,7 +87,8 @@ def config_values(table: Table) -> tuple[dict[str, str], dict[str, str]]:
     cells: dict[str, str] = {}
     if "Key" not in table.frame or "Value" not in table.frame:
         return values, cells
-    for row, key, value in zip(table.frame.index, table.frame["Key"], table.frame["Value"], strict=True):
+    keys, texts = (pa.array(table.frame[c].array).to_pylist() for c in ("Key", "Value"))
+    for row, key, value in zip(table.frame.index, keys, texts, strict=True):
         if key:
             values[normalise(key)] = "" if value is None else str(value)
             cells[normalise(key)] = table.cell("Value", row)
@@ -191,16 +192,13 @@ def _read_column(table: Table, column: Column, raw: pd.Series, errors: dict[tupl
         values, bad = _numbers(text, locale)
     elif column.kind is Kind.DATE:
         values, bad = _dates(text)
-    else:
-        strings = text.to_pylist()
-        if column.kind is Kind.PERIOD:
-            parsed = [parse_period(v) if v is not None else None for v in strings]
-            bad = np.array([v is not None and p is None for v, p in zip(strings, parsed, strict=True)],
-                           dtype=bool)
-            strings = parsed
-        else:
-            bad = np.zeros(len(strings), dtype=bool)
+    elif column.kind is Kind.PERIOD:
+        strings = [parse_period(v) if v is not None else None for v in text.to_pylist()]
+        bad = text.is_valid().to_numpy(zero_copy_only=False) & np.array([v is None for v in strings])
         values = np.array(strings, dtype=object)
+    else:  # text stays Arrow strings: no Python object per cell
+        values = pd.arrays.ArrowExtensionArray(text)
+        bad = np.zeros(len(text), dtype=bool)
     table.frame[column.name] = pd.Series(values, index=raw.index)
     table.unreadable[column.name] = pd.Series(bad, index=raw.index)
     for position in np.flatnonzero(bad):

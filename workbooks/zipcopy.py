@@ -8,7 +8,10 @@ deflated anew.
 from __future__ import annotations
 
 import copy
+import os
 import zipfile
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 
@@ -51,6 +54,7 @@ def _copy_raw(zout: zipfile.ZipFile, raw, info: zipfile.ZipInfo, span: tuple[int
 
 
 BIG_PART = 8 * 1024 * 1024
+_CHUNK = 16 * 1024 * 1024
 
 
 def _write_new(zout: zipfile.ZipFile, name: str, data: bytes, like: zipfile.ZipInfo | None) -> None:
@@ -58,5 +62,36 @@ def _write_new(zout: zipfile.ZipFile, name: str, data: bytes, like: zipfile.ZipI
     info.compress_type = zipfile.ZIP_DEFLATED
     if like is not None:
         info.external_attr = like.external_attr
-    # A big sheet we rewrite (to mark a few cells) compresses 3x faster at level 1, ~30% larger.
-    zout.writestr(info, data, compresslevel=1 if len(data) > BIG_PART else 6)
+    if len(data) > BIG_PART:
+        _write_big(zout, info, data)
+    else:
+        zout.writestr(info, data)
+
+
+def _write_big(zout: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
+    """A big part (a sheet we rewrote to mark a few cells), deflated at level 1 in chunks on all
+    cores: each chunk ends with a sync flush, so the chunks concatenate into one valid stream."""
+    if len(data) >= 0xFFFFFFFF:
+        raise ValueError(f"{info.filename} is over 4 GiB")
+    view = memoryview(data)
+    chunks = [view[i : i + _CHUNK] for i in range(0, len(data), _CHUNK)]
+    last = len(chunks) - 1
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        crc = pool.submit(zlib.crc32, data)
+        parts = list(pool.map(lambda i: _deflate(chunks[i], i == last), range(len(chunks))))
+    compressed = b"".join(parts)
+    info.CRC, info.file_size, info.compress_size = crc.result(), len(data), len(compressed)
+    info.flag_bits &= ~0x08  # sizes are known: no data descriptor
+    fp = zout.fp
+    info.header_offset = fp.tell()  # type: ignore[union-attr]
+    fp.write(info.FileHeader(zip64=False))  # type: ignore[union-attr]
+    fp.write(compressed)  # type: ignore[union-attr]
+    zout.filelist.append(info)
+    zout.NameToInfo[info.filename] = info
+    zout.start_dir = fp.tell()  # type: ignore[attr-defined,union-attr]
+    zout._didModify = True  # type: ignore[attr-defined]
+
+
+def _deflate(chunk: memoryview, final: bool) -> bytes:
+    packer = zlib.compressobj(1, zlib.DEFLATED, -15)
+    return packer.compress(chunk) + packer.flush(zlib.Z_FINISH if final else zlib.Z_SYNC_FLUSH)
