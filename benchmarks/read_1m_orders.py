@@ -56,6 +56,7 @@ STEPS = {
     "a": "bare python-calamine to_python()",
     "b": "bare fastexcel to_arrow() (all text)",
     "c": "our read: FileWorkbook.open + read_table",
+    "v": "validation alone (work s; the read before it not counted)",
     "d": "backoffice validate (CLI, whole job)",
 }
 MARK = "BENCH-RESULT "
@@ -109,6 +110,19 @@ def child_c(book: Path, rows: int) -> dict:
             "note": "issues: " + ", ".join(f"{i.rule} {i.cell}" for i in table.issues[:6])}
 
 
+def child_v(book: Path, rows: int) -> dict:
+    from engine.validation import validate
+    from workbooks.tables import read_workbook
+    from workbooks.xlsx_file import FileWorkbook
+
+    data = read_workbook(FileWorkbook.open(book))
+    t_start = time.perf_counter()  # reported as "imports": only the validation is "work"
+    issues = validate(data.tables, data.config, data.config_cells, data.locale)
+    t_done = time.perf_counter()
+    return {"t_imported": t_start, "t_done": t_done, "rows": len(data.tables["Orders"].frame),
+            "issues": len(issues), "note": f"{len(issues)} rule issues (reading issues apart)"}
+
+
 def check_table(table, rows: int) -> list[str]:
     """What our read got wrong about the book (empty when every trap was caught)."""
     import pandas as pd
@@ -134,7 +148,7 @@ def check_table(table, rows: int) -> list[str]:
 
 
 def run_child(step: str, book: Path, rows: int) -> int:
-    result = {"a": child_a, "b": child_b, "c": child_c}[step](book, rows)
+    result = {"a": child_a, "b": child_b, "c": child_c, "v": child_v}[step](book, rows)
     result["import_s"] = result.pop("t_imported") - _T0
     result["work_s"] = result.pop("t_done") - _T0 - result["import_s"]
     print(MARK + json.dumps(result, default=str), flush=True)
@@ -347,11 +361,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=MAX_ROWS,
                         help=f"data rows in the Orders sheet (default {MAX_ROWS:,})")
     parser.add_argument("--runs", type=int, default=3, help="runs per step (default 3)")
-    parser.add_argument("--steps", default="abcd", help="which steps, e.g. 'abc' (default abcd)")
+    parser.add_argument("--steps", default="abcvd", help="which steps, e.g. 'abc' (default abcvd)")
     parser.add_argument("--profile", nargs="?", const="auto",
                         choices=["auto", "cprofile", "pyinstrument"],
                         help="profile step c once instead of benchmarking")
-    parser.add_argument("--child", choices=["a", "b", "c"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["a", "b", "c", "v"], help=argparse.SUPPRESS)
     parser.add_argument("--book", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
