@@ -55,6 +55,7 @@ def display(value: object) -> str:
     if isinstance(value, pd.Timestamp | date):
         return value.strftime("%Y-%m-%d")
     if isinstance(value, float):
+        value = float(value)  # np.float64's repr is "np.float64(1.5)"
         return repr(int(value)) if value.is_integer() else repr(value)
     return str(value)
 

@@ -9,8 +9,10 @@ from collections.abc import Callable
 import pandas as pd
 
 from engine.checker import Checker, display, normalised
+from engine.issues import Issue
+from engine.rules import rule
 from engine.tables import Table
-from engine.vocab import INVOICE_TYPES, MOVEMENT_TYPES, canonical
+from engine.vocab import INVOICE_TYPES, ISO_4217, MOVEMENT_TYPES, canonical
 
 FX_DATES = (("Orders", "Order Date"), ("Invoices", "Issue Date"), ("Payments", "Payment Date"))
 
@@ -19,7 +21,8 @@ def check_cross_sheet(checker: Checker, tables: dict[str, Table], functional: st
     """Every cross-sheet rule whose sheets are present."""
     check_skus(checker, tables)
     check_payments(checker, tables.get("Invoices"), tables.get("Payments"))
-    check_fx(checker, tables, functional.strip().upper())
+    if functional.strip().upper() in ISO_4217:  # else value.currency on Config says it all
+        check_fx(checker, tables, functional.strip().upper())
     check_supplier_bills(checker, tables.get("Invoices"))
     check_receipt_costs(checker, tables.get("Stock Movements"))
 
@@ -85,7 +88,7 @@ def check_fx(checker: Checker, tables: dict[str, Table], functional: str) -> Non
             continue
         codes = table.frame["Currency"].str.strip().str.upper()
         dates = table.frame[date_column]
-        foreign = codes.notna() & (codes != functional) & dates.notna()
+        foreign = codes.isin(ISO_4217) & (codes != functional) & dates.notna()
         earliest = pd.to_datetime(codes.map(first_rate))
         missing = foreign & (earliest.isna() | (dates < earliest))
         checker.flag(table, "fx.missing_rate", "Currency", missing, value=codes.__getitem__,
@@ -117,7 +120,9 @@ def check_supplier_bills(checker: Checker, invoices: Table | None) -> None:
     number = bills["Invoice No"].map(bill_number, na_action="ignore")
     year = bills["Issue Date"].dt.year
     keys = pd.DataFrame({"p": party, "n": number, "y": year})
-    _flag_repeats(checker, invoices, keys, "ap.duplicate_bill", "Invoice No")
+    same_key = pd.DataFrame({"p": party, "n": normalised(bills["Invoice No"])})
+    reported = same_key.duplicated(keep="first") & same_key.notna().all(axis=1)  # key.duplicate
+    _flag_repeats(checker, invoices, keys, "ap.duplicate_bill", "Invoice No", skip=reported)
     if "Amount" in frame:
         same = pd.DataFrame({"p": party, "a": bills["Amount"], "d": bills["Issue Date"], "n": number})
         exact = keys.duplicated(keep="first")
@@ -125,10 +130,13 @@ def check_supplier_bills(checker: Checker, invoices: Table | None) -> None:
                       "Invoice No")
 
 
-def _flag_repeats(checker: Checker, table: Table, keys: pd.DataFrame, rule_id: str, column: str) -> None:
+def _flag_repeats(checker: Checker, table: Table, keys: pd.DataFrame, rule_id: str, column: str,
+                  skip: pd.Series | None = None) -> None:
     complete = keys.notna().all(axis=1)
     keys = keys[complete]
     repeated = keys.duplicated(keep="first")
+    if skip is not None:
+        repeated &= ~skip.reindex(keys.index, fill_value=False)
     first = keys.reset_index().groupby(list(keys.columns))["index"].transform("first")
     first.index = keys.index
     checker.flag(table, rule_id, column, repeated.reindex(table.frame.index, fill_value=False),
@@ -146,3 +154,9 @@ def check_receipt_costs(checker: Checker, movements: Table | None) -> None:
     missing = (kinds == "IN") & costs.isna() & ~unreadable
     if "Unit Cost" in movements.letters:
         checker.flag(movements, "movement.unit_cost_required", "Unit Cost", missing, value=lambda _r: "")
+    elif missing.any():
+        row = movements.header_row
+        checker.issues.append(Issue(movements.sheet, f"A{row}", row, "Unit Cost", "sheet.missing_column",
+                                    rule("sheet.missing_column").severity,
+                                    rule("sheet.missing_column").message(checker.locale, column="Unit Cost"),
+                                    ""))

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
-import pycountry
 from stdnum.br import cnpj, cpf
 
 from engine.checker import Checker, display, normalised
@@ -19,7 +18,16 @@ from engine.parsing import parse_period, period_bounds
 from engine.rules import rule
 from engine.schema import NUMERIC_KINDS, Kind, normalise
 from engine.tables import Table
-from engine.vocab import CONFIG_CHOICES, INVOICE_TYPES, MOVEMENT_TYPES, Choices, canonical, config_choice
+from engine.vocab import (
+    CONFIG_CHOICES,
+    CONFIG_LABELS,
+    INVOICE_TYPES,
+    ISO_4217,
+    MOVEMENT_TYPES,
+    Choices,
+    canonical,
+    config_choice,
+)
 
 # (sheet, column, rule): "value.positive" is > 0, "value.negative" forbids < 0.
 RANGES: tuple[tuple[str, str, str], ...] = (
@@ -53,7 +61,6 @@ UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
     "Accounts": ("Role",), "GL Balances": ("Account",),
 }
 IN_PERIOD_DATES: tuple[tuple[str, str], ...] = (("Orders", "Order Date"), ("Stock Movements", "Date"))
-ISO_4217 = frozenset(c.alpha_3 for c in pycountry.currencies)
 
 
 def validate(tables: dict[str, Table], config: dict[str, str], config_cells: dict[str, str],
@@ -80,13 +87,17 @@ def check_config(checker: Checker, table: Table | None, config: dict[str, str],
     if table is None or "Value" not in table.letters:
         return None
     period = parse_period(config.get("period", ""))
-    if period is None:
+    period_cell = cells.get("period")
+    errored = period_cell is not None and bool(
+        table.unreadable["Value"].get(int(period_cell[1:]), False))
+    if period is None and not errored:
         _config_issue(checker, table, cells.get("period"), "config.period", "Period",
                       config.get("period", ""), "")
     for key, allowed in CONFIG_CHOICES.items():
         if config.get(key) and config_choice(key, config[key]) is None:
-            _config_issue(checker, table, cells[key], "config.value", key, config[key],
-                          "use " + " or ".join(allowed))
+            joiner = " ou " if checker.locale == "pt-BR" else " or "
+            _config_issue(checker, table, cells[key], "config.value", CONFIG_LABELS[key], config[key],
+                          "use " + joiner.join(allowed))
     currency = config.get("functionalcurrency", "")
     if currency and currency.strip().upper() not in ISO_4217:
         _config_issue(checker, table, cells["functionalcurrency"], "value.currency",
@@ -109,6 +120,8 @@ def check_required(checker: Checker, table: Table) -> None:
     for column in table.spec.columns:
         if column.required and column.name in table.frame:
             blank = table.frame[column.name].isna() & ~table.unreadable[column.name]
+            if table.spec.key_value and "Key" in table.frame:  # a blank Period is config.period
+                blank &= table.frame["Key"].map(lambda k: normalise(str(k)) != "period")
             checker.flag(table, "value.required", column.name, blank, value=lambda _r: "")
 
 
@@ -121,7 +134,8 @@ def check_ranges(checker: Checker, table: Table) -> None:
             checker.flag(table, rule_id, column, values <= 0 if rule_id == "value.positive" else values < 0)
     for sheet, column in WHOLE:
         if sheet == table.spec.name and column in frame:
-            checker.flag(table, "value.whole", column, frame[column] % 1 != 0)
+            values = frame[column]
+            checker.flag(table, "value.whole", column, values.notna() & (values % 1 != 0))
     for spec_column in table.spec.columns:
         if spec_column.kind is Kind.PERCENT and spec_column.name in frame:
             fractions = frame[spec_column.name]
@@ -164,7 +178,11 @@ def check_unique(checker: Checker, table: Table) -> None:
     if not present or (table.spec.name == "Orders" and "Order ID" not in present):
         return
     keys = key_frame(table, present)
-    repeated = keys.duplicated(keep="first") & keys.notna().any(axis=1)
+    required = [c for c in present if table.spec.column(c).required]
+    usable = keys[required].notna().all(axis=1) & keys.notna().any(axis=1)
+    for c in present:
+        usable &= ~table.unreadable.get(c, pd.Series(False, index=keys.index))
+    repeated = keys[usable].duplicated(keep="first").reindex(keys.index, fill_value=False)
     first_rows = keys.reset_index().groupby(present, dropna=False)["index"].transform("first")
     first = pd.Series(first_rows.to_numpy(), index=keys.index)
     checker.flag(table, "key.duplicate", present[-1], repeated,
@@ -209,8 +227,10 @@ def tax_id_problem(value: str) -> str | None:
     """None when `value` is a valid CPF or CNPJ; else what it should have been ("CPF", ...)."""
     compact = "".join(ch for ch in str(value).upper() if ch.isalnum())
     if compact.isdigit() and len(compact) <= 11:
-        compact = compact.zfill(11)
-        if len(set(compact)) == 1 or not cpf.is_valid(compact):
+        as_cpf, as_cnpj = compact.zfill(11), compact.zfill(14)
+        if len(set(as_cpf)) > 1 and cpf.is_valid(as_cpf):
+            return None
+        if len(compact) < 11 or not cnpj.is_valid(as_cnpj) or len(set(as_cnpj)) == 1:
             return "CPF"
         return None
     if len(compact) <= 14 and compact.isdigit():

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import pycountry
+
 from engine.schema import normalise
+
+ISO_4217 = frozenset(c.alpha_3 for c in pycountry.currencies)
 
 Choices = Mapping[str, tuple[str, ...]]
 
@@ -23,6 +27,10 @@ CONFIG_CHOICES: Choices = {
     "taxrounding": ("line", "total"),
     "payrollrules": ("BR-2026", "tables"),
 }
+
+
+CONFIG_LABELS = {"locale": "Locale", "valuationmethod": "Valuation Method",
+                 "taxrounding": "Tax Rounding", "payrollrules": "Payroll Rules"}
 
 
 def canonical(value: object, choices: Choices) -> str | None:

@@ -19,6 +19,7 @@ from engine.parsing import parse_date, parse_number, parse_period
 from engine.rules import rule
 from engine.schema import CONFIG, INPUT_SHEETS, NUMERIC_KINDS, Column, Kind, SheetSpec, normalise
 from engine.tables import Table
+from engine.vocab import config_choice
 from workbooks.model import Grid, TableRange, Workbook, column_letter, text_column
 
 HEADER_SEARCH_ROWS = 20
@@ -70,7 +71,7 @@ def read_workbook(book: Workbook) -> WorkbookData:
     else:
         tables[CONFIG.name] = read_table(book.grid(config_sheet), CONFIG)
         config, config_cells = config_values(tables[CONFIG.name])
-    locale = "pt-BR" if config.get("locale", "").lower() in {"pt-br", "pt", "ptbr"} else "en"
+    locale = "pt-BR" if config_choice("locale", config.get("locale", "")) == "pt-BR" else "en"
     for spec in INPUT_SHEETS:
         sheet = find_sheet(names, spec)
         if spec is CONFIG or sheet is None:
