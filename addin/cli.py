@@ -40,6 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
     clear = _command(sub, "clear", "remove the marks (fills and notes) the tool put on input cells")
     _book_args(clear, writes=True)
 
+    doctor = _command(sub, "doctor", "check the Python and Excel set-up; say how to fix problems")
+    _ = doctor
+
+    addin = _command(sub, "addin", "build or install the Excel add-in (backoffice.xlam)")
+    addin_sub = addin.add_subparsers(dest="addin_command", required=True, metavar="ACTION")
+    build = _command(addin_sub, "build", "build backoffice.xlam from the text sources")
+    build.add_argument("--out", type=Path, default=Path("build"), help="folder (default build/)")
+    _command(addin_sub, "install", "build the add-in for this Python and put it where Excel "
+             "loads it (Windows, macOS)")
+
     audit = _command(sub, "audit", "show or verify the tamper-evident audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     _book_args(_command(audit_sub, "show", "list the audit log entries"), writes=False)
@@ -91,7 +101,7 @@ def _fail(args: argparse.Namespace, message: str, code: int) -> int:
 
 
 def _name(args: argparse.Namespace) -> str:
-    sub = getattr(args, "audit_command", None)
+    sub = getattr(args, "audit_command", None) or getattr(args, "addin_command", None)
     return f"{args.command} {sub}" if sub else args.command
 
 
@@ -140,9 +150,26 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return report.audit_verify(args.workbook, log, verdict, args.json)
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from addin.doctor import run_checks
+
+    return report.doctor(run_checks(), args.json)
+
+
+def cmd_addin(args: argparse.Namespace) -> int:
+    from addin.install import build, install
+
+    target = build(args.out) if args.addin_command == "build" else install()
+    if args.json:
+        print(json.dumps({"ok": True, "command": f"addin {args.addin_command}", "addin": str(target)}))
+    else:
+        report.out.print(f"{'Built' if args.addin_command == 'build' else 'Installed'} {target}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo, "validate": cmd_validate, "rules": cmd_rules, "clear": cmd_clear,
-    "audit": cmd_audit,
+    "audit": cmd_audit, "doctor": cmd_doctor, "addin": cmd_addin,
 }
 
 if __name__ == "__main__":

@@ -140,3 +140,19 @@ def audit_verify(path: Path, log: list[AuditEntry], verdict: Verdict, as_json: b
                   f"(entry {verdict.bad_index + 1 if verdict.bad_index is not None else '?'}): "
                   f"{verdict.reason}.")
     return 0 if verdict.ok else 1
+
+
+def doctor(checks: list[Any], as_json: bool) -> int:
+    """Print each check; exit 1 when any failed."""
+    ok = all(c.ok for c in checks)
+    if as_json:
+        print(json.dumps({"ok": ok, "command": "doctor", "checks": [
+            {"name": c.name, "ok": c.ok, "detail": c.detail, "fix": c.fix} for c in checks]},
+            ensure_ascii=False))
+        return 0 if ok else 1
+    for c in checks:
+        mark = "[green]ok[/]  " if c.ok else "[red]fix[/] "
+        out.print(f"{mark} {c.name}: {escape(c.detail)}")
+        if c.fix:
+            out.print(f"      → {escape(c.fix)}")
+    return 0 if ok else 1
