@@ -24,8 +24,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
+from shared import CORPUS
 
-CORPUS = Path("/work/shared/corpus/excel-made")
 HAS_PILLOW = importlib.util.find_spec("PIL") is not None
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -25,7 +25,8 @@ try:
 except ImportError:  # tests/ itself on sys.path (pytest rootdir-less run)
     import hostile  # type: ignore[no-redef]
 
-CORPUS = Path("/work/shared/corpus/excel-made")
+from shared import CORPUS
+
 Builder = Callable[[Path], Path]
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 from lxml import etree
+from shared import CORPUS
 
 from workbooks.model import Mark, MarkLevel
 from workbooks.xlsx_file import FileWorkbook
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "excel-made"
 SHARED_PARTS = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml",
                 "xl/styles.xml"}
 
