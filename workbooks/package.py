@@ -8,8 +8,6 @@ from pathlib import Path
 
 from workbooks.model import TableRange, column_number
 from workbooks.ooxml import (
-    MAIN,
-    PKG_REL,
     REL,
     RT_OFFICE_DOCUMENT,
     RT_TABLE,
@@ -125,4 +123,3 @@ def _cell(ref: str) -> tuple[int, int]:
     return int(digits), column_number(letters)
 
 
-__all__ = ["MAIN", "PKG_REL", "Package", "SheetEntry", "parse_ref", "read_package"]
