@@ -17,12 +17,15 @@ from engine.vocab import INVOICE_TYPES, ISO_4217, MOVEMENT_TYPES, canonical
 FX_DATES = (("Orders", "Order Date"), ("Invoices", "Issue Date"), ("Payments", "Payment Date"))
 
 
-def check_cross_sheet(checker: Checker, tables: dict[str, Table], functional: str) -> None:
-    """Every cross-sheet rule whose sheets are present."""
-    check_skus(checker, tables)
-    check_payments(checker, tables.get("Invoices"), tables.get("Payments"))
-    if functional.strip().upper() in ISO_4217:  # else value.currency on Config says it all
-        check_fx(checker, tables, functional.strip().upper())
+def check_cross_sheet(checker: Checker, tables: dict[str, Table], functional: str,
+                      other_sheets: bool = True) -> None:
+    """Every cross-sheet rule whose sheets are present. `other_sheets=False` (one range on its
+    own, as a formula function sees it) skips the rules that compare with other sheets."""
+    if other_sheets:
+        check_skus(checker, tables)
+        check_payments(checker, tables.get("Invoices"), tables.get("Payments"))
+        if functional.strip().upper() in ISO_4217:  # else value.currency on Config says it all
+            check_fx(checker, tables, functional.strip().upper())
     check_supplier_bills(checker, tables.get("Invoices"))
     check_receipt_costs(checker, tables.get("Stock Movements"))
 

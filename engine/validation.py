@@ -64,8 +64,9 @@ IN_PERIOD_DATES: tuple[tuple[str, str], ...] = (("Orders", "Order Date"), ("Stoc
 
 
 def validate(tables: dict[str, Table], config: dict[str, str], config_cells: dict[str, str],
-             locale: str = "en") -> list[Issue]:
-    """Every rule over every input sheet present. `tables` by canonical sheet name."""
+             locale: str = "en", other_sheets: bool = True) -> list[Issue]:
+    """Every rule over every input sheet present. `tables` by canonical sheet name;
+    `other_sheets=False` skips the checks against other sheets (SKUs, payments, FX)."""
     checker = Checker(locale)
     period = check_config(checker, tables.get("Config"), config, config_cells)
     for table in tables.values():
@@ -77,7 +78,7 @@ def validate(tables: dict[str, Table], config: dict[str, str], config_cells: dic
         check_unique(checker, table)
     check_dates(checker, tables, period)
     check_tax_ids(checker, tables.get("Payroll"))
-    check_cross_sheet(checker, tables, config.get("functionalcurrency", "BRL") or "BRL")
+    check_cross_sheet(checker, tables, config.get("functionalcurrency", "BRL") or "BRL", other_sheets)
     return checker.issues
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from workbooks.model import Grid, Mark, OutputSheet, TableRange, text_column
 
@@ -52,23 +53,58 @@ def cells_to_grid(sheet: str, rows: list[list[object]], first_row: int = 1, firs
                   tables: list[TableRange] | None = None, error_codes: frozenset[str] = frozenset()
                   ) -> Grid:
     """A Grid from a 2-D list of values. ExcelError values (and, for live Excel read with
-    err_to_str, strings in `error_codes`) become entries of Grid.errors."""
+    err_to_str, strings in `error_codes`) become entries of Grid.errors.
+
+    Works column by column: a column of only text, or only numbers, is converted in one Arrow
+    call (a 10,000-row range passed to a formula function must take milliseconds)."""
     width = max((len(r) for r in rows), default=0)
-    texts: list[list[str | None]] = []
     errors: dict[tuple[int, int], str] = {}
-    for r, row in enumerate(rows):
-        out: list[str | None] = []
-        for c in range(width):
-            value = row[c] if c < len(row) else None
-            if isinstance(value, ExcelError) or (isinstance(value, str) and value in error_codes):
-                errors[(first_row + r, first_col + c)] = getattr(value, "code", value)
-                out.append(None)
-            else:
-                out.append(cell_text(value))
-        texts.append(out)
-    columns = {first_col + c: text_column(pa.array([row[c] for row in texts], pa.string()))
-               for c in range(width)}
+    columns = {}
+    if all(len(row) == width for row in rows):  # a rectangle, as Excel passes: transpose in C
+        by_column = [list(column) for column in zip(*rows, strict=True)]
+    else:
+        by_column = [[row[c] if c < len(row) else None for row in rows] for c in range(width)]
+    for c, values in enumerate(by_column):
+        kinds = set(map(type, values))
+        if ExcelError in kinds or (str in kinds and error_codes):
+            for r, value in enumerate(values):
+                if isinstance(value, ExcelError) or (type(value) is str and value in error_codes):
+                    errors[(first_row + r, first_col + c)] = getattr(value, "code", value)
+                    values[r] = None
+        columns[first_col + c] = text_column(_column_text(values))
     return Grid(sheet, first_row, pd.DataFrame(columns), errors, list(tables or []))
+
+
+def _column_text(values: list[object]) -> pa.Array:
+    """A column's cells as text, the same as `cell_text` cell by cell. A column of one type
+    (a header cell above it aside) is converted in one Arrow call."""
+    fast = _typed_text(values)
+    if fast is not None:
+        return fast
+    rest = _typed_text(values[1:]) if values else None
+    if rest is not None:  # a header above numbers or dates
+        return pa.concat_arrays([pa.array([cell_text(values[0])], pa.string()), rest])
+    return pa.array([cell_text(v) for v in values], pa.string())
+
+
+def _typed_text(values: list[object]) -> pa.Array | None:
+    kinds = set(map(type, values)) - {type(None)}
+    if kinds <= {str}:
+        return pa.array(values, pa.string())
+    if kinds <= {datetime}:
+        if any(v is not None and v.tzinfo is not None for v in values):  # type: ignore[union-attr]
+            values = [None if v is None else v.replace(tzinfo=None) for v in values]  # type: ignore[union-attr]
+        return pc.strftime(pa.array(values, pa.timestamp("s")), format="%Y-%m-%d %H:%M:%S")
+    if kinds <= {int}:
+        return pc.cast(pa.array(values, pa.int64()), pa.string())
+    if kinds <= {float, int}:  # shortest round-trip text; + 0.0 turns -0.0 into 0
+        numbers = pc.add(pa.array(values, pa.float64()), 0.0)
+        largest = pc.max(pc.abs(numbers)).as_py()
+        if pc.all(pc.fill_null(pc.is_finite(numbers), True)).as_py() and (largest is None or largest < 1e16):
+            whole = pc.equal(pc.floor(numbers), numbers)
+            as_int = pc.cast(pc.cast(numbers, pa.int64(), safe=False), pa.string())
+            return pc.if_else(whole, as_int, pc.cast(numbers, pa.string()))
+    return None
 
 
 @dataclass
