@@ -57,10 +57,11 @@ def cells_to_grid(sheet: str, rows: list[list[object]], first_row: int = 1, firs
 
     Works column by column: a column of only text, or only numbers, is converted in one Arrow
     call (a 10,000-row range passed to a formula function must take milliseconds)."""
-    width = max((len(r) for r in rows), default=0)
+    lengths = set(map(len, rows))
+    width = max(lengths, default=0)
     errors: dict[tuple[int, int], str] = {}
     columns = {}
-    if all(len(row) == width for row in rows):  # a rectangle, as Excel passes: transpose in C
+    if len(lengths) <= 1:  # a rectangle, as Excel passes: transpose in C
         by_column = [list(column) for column in zip(*rows, strict=True)]
     else:
         by_column = [[row[c] if c < len(row) else None for row in rows] for c in range(width)]
