@@ -95,7 +95,7 @@ def _typed_text(values: list[object]) -> pa.Array | None:
     if kinds <= {datetime}:
         if any(v is not None and v.tzinfo is not None for v in values):  # type: ignore[union-attr]
             values = [None if v is None else v.replace(tzinfo=None) for v in values]  # type: ignore[union-attr]
-        return pc.strftime(pa.array(values, pa.timestamp("s")), format="%Y-%m-%d %H:%M:%S")
+        return pc.cast(pa.array(values, pa.timestamp("s")), pa.string())  # "2026-10-31 00:00:00"
     if kinds <= {int}:
         return pc.cast(pa.array(values, pa.int64()), pa.string())
     if kinds <= {float, int}:  # shortest round-trip text; + 0.0 turns -0.0 into 0
