@@ -110,12 +110,17 @@ def on_button(tag: str) -> None:
     """Called by the VBA callback with the button's tag; reports in one place."""
     import xlwings as xw
 
-    book = xw.Book.caller()
+    try:
+        book = xw.Book.caller()
+    except Exception as exc:  # not called from a workbook (or Excel unreachable)
+        print(f"Back Office: no calling workbook ({exc})")
+        return
     try:
         title, message = DISPATCH[tag](book)
     except BackOfficeError as problem:
         title, message = "Back Office: not done", problem.message
     except Exception as bug:  # a bug: say so plainly, never a traceback box
         title, message = "Back Office: internal error", f"{type(bug).__name__}: {bug}"
+    message = message or title
     book.app.status_bar = message.splitlines()[0][:250]
     book.app.alert(message, title=title)

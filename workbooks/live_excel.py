@@ -60,9 +60,11 @@ class LiveWorkbook:
         """Write the staged sheets and marks into the open book."""
         state = self._state()
         owned = set(state.get("owned", []))
+        existing = {n.casefold(): n for n in self.sheet_names()}  # Excel ignores case in names
         for name in self.staged:
-            if name in self.sheet_names() and name not in owned:
-                raise UnsafeWrite(f'The sheet "{name}" was not made by Back Office; rename it '
+            found = existing.get(name.casefold())
+            if found is not None and name.casefold() not in {o.casefold() for o in owned}:
+                raise UnsafeWrite(f'The sheet "{found}" was not made by Back Office; rename it '
                                   "so the results can be written.")
         for sheet in self.staged.values():
             self._write(sheet)
@@ -74,18 +76,21 @@ class LiveWorkbook:
         return written
 
     def _write(self, sheet: OutputSheet) -> None:
-        names = [s.name for s in self.book.sheets]
-        if sheet.name in names:
+        names = [s.name.casefold() for s in self.book.sheets]
+        if sheet.name.casefold() in names:
             ws = self.book.sheets[sheet.name]
-            ws.clear()
             for table in list(ws.tables):
-                table.delete()
+                _delete_table(table)
+            ws.clear()
         else:
             ws = self.book.sheets.add(sheet.name, after=self.book.sheets[len(names) - 1])
         rows = [[c.header for c in sheet.columns], *[[_excel(v) for v in r] for r in sheet.rows]]
-        ws["A1"].value = rows
+        # Formats first: Excel parses a string written into a General cell as typed input
+        # ("000..." becomes 0, "2026-11-05" a date, "#N/A" an error cell).
+        ws.range((1, 1), (1, len(sheet.columns))).number_format = "@"
         for i, column in enumerate(sheet.columns, start=1):
             ws.range((2, i), (max(2, len(rows)), i)).number_format = EXCEL_FORMATS[column.kind]
+        ws["A1"].value = rows
         ws.tables.add(source=ws.range((1, 1), (max(2, len(rows)), len(sheet.columns))),
                       name=sheet.table_name)
         for (r, c), location in sheet.links.items():
@@ -94,7 +99,10 @@ class LiveWorkbook:
         ws.autofit(axis="columns")
 
     def _apply_marks(self, previous: list[dict[str, Any]], marks: list[Mark]) -> list[dict[str, Any]]:
+        present = {s.name.casefold() for s in self.book.sheets}
         for record in previous:  # remove exactly what we put last time
+            if record["sheet"].casefold() not in present:  # renamed or deleted since: skip it
+                continue
             cell = self.book.sheets[record["sheet"]][record["cell"]]
             cell.color = tuple(record["color"]) if record["color"] else None
             if record["note_added"] and cell.note is not None:
@@ -131,6 +139,15 @@ class LiveWorkbook:
         ws.clear()
         texts = [json.dumps(state.get("owned", [])), *map(json.dumps, state.get("marks", []))]
         ws["A1"].options(transpose=True).value = ["'" + t for t in texts]
+
+
+def _delete_table(table: Any) -> None:
+    """Remove an Excel Table (xlwings has no Table.delete): ListObject.Delete over COM on
+    Windows, delete() through AppleScript on macOS."""
+    api = table.api
+    remove = getattr(api, "Delete", None) or getattr(api, "delete", None)
+    if remove is not None:
+        remove()
 
 
 def _table_range(table: Any) -> TableRange:
