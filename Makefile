@@ -23,6 +23,7 @@ lint: $(BIN)/backoffice
 
 bench: $(BIN)/backoffice
 	$(BIN)/python benchmarks/read_1m_orders.py
+	$(BIN)/python benchmarks/udf_validate.py
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info
