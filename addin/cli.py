@@ -83,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(args, problem.message, problem.exit_code)
     except KeyboardInterrupt:
         return _fail(args, "interrupted; nothing was written.", 130)
+    except OSError as problem:  # the environment (disk full, no rights, a file in use)
+        where = f" ({problem.filename})" if problem.filename else ""
+        return _fail(args, f"{problem.strerror or problem}{where}.", 3)
     except Exception as bug:  # a bug, not a user mistake: one line, details on request
         if os.environ.get("BACKOFFICE_DEBUG"):
             traceback.print_exc()

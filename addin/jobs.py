@@ -154,8 +154,12 @@ def summarise(data: WorkbookData, issues: list[Issue]) -> dict[str, object]:
 
 
 @contextlib.contextmanager
-def file_session(path: Path) -> Iterator[FileWorkbook]:
-    """Lock the workbook, refuse if Excel has it open, and open it for a job that writes."""
+def file_session(path: Path, *, writes: bool = True) -> Iterator[FileWorkbook]:
+    """Open the workbook for a job; for one that writes, first refuse if Excel has it open and
+    take the lock (a dry run only reads: no lock file, and a book open in Excel is fine)."""
+    if not writes:
+        yield FileWorkbook.open(path)
+        return
     refuse_if_open_in_excel(path)
     FileWorkbook.open(path)  # a bad file is refused before we create a lock file beside it
     with workbook_lock(path):
@@ -164,7 +168,7 @@ def file_session(path: Path) -> Iterator[FileWorkbook]:
 
 def run_on_file(path: Path, job: Job, *, dry_run: bool = False) -> JobResult:
     """Run `job` on a workbook file with the safe-write protocol; save unless dry_run."""
-    with file_session(path) as book:
+    with file_session(path, writes=not dry_run) as book:
         ctx = Context.here(book.read_as.sha256)
         result = job(book, ctx)
         if dry_run:

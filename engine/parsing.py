@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's 1900 leap-year bug included)
+EXCEL_EPOCH = date(1899, 12, 30)  # serial 61 = 1900-03-01; serials 1-59 see serial_to_date
 _CURRENCY = re.compile(r"^(?:R\$|US\$|U\$S|\$|€|£|BRL|USD|EUR|GBP)\s*|\s*(?:BRL|USD|EUR|GBP)$", re.I)
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$", re.I)
@@ -40,6 +40,8 @@ def parse_number(text: str, locale: str = "en") -> float | None:
     if s.startswith("-") or s.startswith("+"):
         negative ^= s[0] == "-"
         s = s[1:].strip()
+        if s[:1] in ("-", "+"):  # "--5" is a typo, not 5
+            return None
     s = _SPACES.sub("", _CURRENCY.sub("", s))
     if s.startswith("-"):  # "R$ -10"
         negative, s = not negative, s[1:]
@@ -91,10 +93,12 @@ def parse_date(text: str) -> date | None:
 
 
 def serial_to_date(serial: float) -> date | None:
-    """An Excel date serial (1900 system) as a date; None when out of Excel's range."""
-    if not 1 <= serial < 2958466:
+    """An Excel date serial (1900 system) as a date; None when out of Excel's range or 60, the
+    1900-02-29 Excel invents (Lotus's leap-year bug): serials before it count from 1899-12-31."""
+    if not 1 <= serial < 2958466 or int(serial) == 60:
         return None
-    return EXCEL_EPOCH + timedelta(days=int(serial))
+    days = int(serial)
+    return EXCEL_EPOCH + timedelta(days=days if days > 60 else days + 1)
 
 
 def _safe_date(y: int, m: int, d: int) -> date | None:
@@ -109,8 +113,11 @@ _PERIOD_MY = re.compile(r"^(\d{1,2})[-/.](\d{4})$")
 
 
 def parse_period(text: str) -> str | None:
-    """A period as "YYYY-MM" from "2026-10", "10/2026", "2026/10" or a date, or None."""
+    """A period as "YYYY-MM" from "2026-10", "10/2026", "2026/10" or a date, or None. A number
+    (2026.1 is what Excel keeps of a typed 2026.10) is not a period: it would be ambiguous."""
     s = text.strip()
+    if _PLAIN.match(s):
+        return None
     match = _PERIOD.match(s)
     if match:
         y, m = int(match.group(1)), int(match.group(2))

@@ -150,10 +150,12 @@ class Range:
 
 @dataclass
 class Table:
-    """An Excel Table (ListObject): a name and its range, header row included."""
+    """An Excel Table (ListObject): a name and its range, header row (and totals row, when
+    `show_totals`) included."""
 
     name: str
     range: Range
+    show_totals: bool = False
 
     @property
     def api(self) -> TableApi:

@@ -308,3 +308,47 @@ def test_doctor_json_lists_every_check_and_passes_here(tmp_path):
     assert [c["name"] for c in report["checks"]] == [
         "Python", "xlwings", "xlwings DLL", "COM server", "UDF module", "Excel add-in", "Configuration"]
     assert report["ok"] is True and all(c["ok"] for c in report["checks"])
+
+
+# --- 9. the state sheet is shared with the file adapter; Excel Tables' totals rows ----------------
+
+FILE_MARK = json.dumps({"sheet": "Orders", "cell": "F8", "style": 7}, sort_keys=True)
+
+
+@pytest.mark.parametrize("issues_row", [["owned sheet", "issues"], ["owned sheet", "issues", "7"]],
+                         ids=["as written", "with a sheet id"])
+def test_a_state_sheet_written_by_the_file_adapter_is_read_and_kept(tmp_path, issues_row):
+    state = [["Key", "Value"], issues_row, ["owned sheet", "audit log"], ["mark", FILE_MARK]]
+    book = make_book(tmp_path, {"Issues": [["old issues"]], "_BackOffice": state})
+    assert DISPATCH["validate"](book)[1].startswith("3 errors and 1 warnings")  # not refused
+    assert rows_of(book, "Issues")[0] == [c.header for c in ISSUE_COLUMNS]
+    rows = rows_of(book, "_BackOffice")
+    assert rows[0][:2] == ["Key", "Value"]
+    assert [r[:2] for r in rows if r[0] == "mark"] == [["mark", FILE_MARK]]  # kept as it was
+    assert [r[1] for r in rows if r[0] == "owned sheet"] == ["issues", "audit log", "_BackOffice"]
+    assert len([r for r in rows if r[0] == "live mark"]) == 4
+    assert DISPATCH["validate"](book)[1].startswith("3 errors and 1 warnings")  # and read back
+
+
+def test_the_state_sheet_is_a_key_value_table_the_file_adapter_reads(tmp_path):
+    book = make_book(tmp_path)
+    DISPATCH["validate"](book)
+    rows = rows_of(book, "_BackOffice")
+    assert rows[0] == ["Key", "Value"] and all(len(r) == 2 for r in rows)
+    assert [r[1] for r in rows if r[0] == "owned sheet"] == ["Issues", "Audit Log", "_BackOffice"]
+    marks = [json.loads(r[1]) for r in rows if r[0] == "live mark"]
+    assert sorted(m["cell"] for m in marks) == sorted(i[0] for i in ISSUES)
+    assert {r[0] for r in rows[1:]} == {"owned sheet", "live mark"}  # no "mark": the file door's
+
+
+def test_an_excel_tables_totals_row_is_not_read_as_data(tmp_path):
+    total = ["Total", None, None, None, None, 7, None, None]
+    book = Book(tmp_path / "orders.xlsx", {"Config": CONFIG, "Orders": [*ORDERS, total]},
+                {"Orders": [TableRange("Pedidos", 3, 1, 9, 8)]})
+    book.sheets["Orders"].tables[0].show_totals = True
+    got = read_workbook(LiveWorkbook(book))
+    reference = read_workbook(MemoryWorkbook("orders.xlsx", {"Config": CONFIG, "Orders": ORDERS},
+                                             {"Orders": [TableRange("Pedidos", 3, 1, 8, 8)]}))
+    pd.testing.assert_frame_equal(got.tables["Orders"].frame, reference.tables["Orders"].frame)
+    assert "Total" not in got.tables["Orders"].frame["Order ID"].tolist()
+    assert {(i.cell, i.rule) for i in got.issues} == {(i.cell, i.rule) for i in reference.issues}

@@ -319,8 +319,7 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path, text: str) ->
     assert cell.data_type == "s" and cell.value == text
 
 
-@pytest.mark.parametrize(("text", "why"), [("x" * 32_768, "32,768 characters"),
-                                           ("bad\x01char", "control characters")])
+@pytest.mark.parametrize(("text", "why"), [("x" * 32_768, "32,768 characters")])
 def test_text_excel_cannot_hold_is_refused(tmp_path: Path, text: str, why: str) -> None:
     path = _plain_book(tmp_path)
     before = path.read_bytes()
@@ -333,6 +332,22 @@ def test_text_excel_cannot_hold_is_refused(tmp_path: Path, text: str, why: str) 
     assert "Checks!B3" in message and "(Message)" in message and why in message, message
     assert "\n" not in message
     assert path.read_bytes() == before
+
+
+def test_control_characters_are_written_the_way_excel_escapes_them(tmp_path: Path) -> None:
+    """A vertical tab (Word's soft line break pasted into Excel) and a literal "_x0041_" both
+    come back exactly: written as _x000B_ and _x005F_x0041_, as Excel itself writes them."""
+    path = _plain_book(tmp_path)
+    text = "bad\x01char\x0bsoft _x0041_ kept"
+    book = FileWorkbook.open(path)
+    book.write_sheet(OutputSheet("Checks", [OutputColumn("Sheet"), OutputColumn("Message")],
+                                 [["Orders", text]]))
+    book.save()
+    assert FileWorkbook.open(path).grid("Checks").rows()[1] == ["Orders", text]
+    with zipfile.ZipFile(path) as zf:
+        sheet = next(zf.read(n) for n in zf.namelist() if b"Checks" not in zf.read(n)
+                     and n.startswith("xl/worksheets/sheet") and b"soft" in zf.read(n))
+    assert b"bad_x0001_char_x000B_soft _x005F_x0041_ kept" in sheet
 
 
 @pytest.mark.parametrize(("value", "kind", "text"), [

@@ -21,6 +21,8 @@ EXCEL_FORMATS = {CellKind.MONEY: "#,##0.00", CellKind.DATE: "yyyy-mm-dd", CellKi
                  CellKind.PERCENT: "0.00%", CellKind.TEXT: "@", CellKind.NUMBER: "General"}
 MARK_COLOURS = {"error": (255, 199, 206), "warning": (255, 235, 156)}
 _VERY_HIDDEN = 2  # xlSheetVeryHidden
+OWNED_KEY = "owned sheet"  # the state sheet's keys, as the file adapter's (workbooks/xlsx_file.py)
+MARK_KEY = "live mark"  # ours alone: the file adapter's "mark" rows hold style indexes
 
 
 class LiveWorkbook:
@@ -59,18 +61,19 @@ class LiveWorkbook:
     def save(self) -> list[str]:
         """Write the staged sheets and marks into the open book."""
         state = self._state()
-        owned = set(state.get("owned", []))
+        owned: dict[str, list[Any]] = state["owned"]  # casefolded name -> its state row
         existing = {n.casefold(): n for n in self.sheet_names()}  # Excel ignores case in names
         for name in self.staged:
             found = existing.get(name.casefold())
-            if found is not None and name.casefold() not in {o.casefold() for o in owned}:
+            if found is not None and name.casefold() not in owned:
                 raise UnsafeWrite(f'The sheet "{found}" was not made by Back Office; rename it '
                                   "so the results can be written.")
         for sheet in self.staged.values():
             self._write(sheet)
         if self.staged_marks is not None:
-            state["marks"] = self._apply_marks(state.get("marks", []), self.staged_marks)
-        state["owned"] = sorted(owned | set(self.staged))
+            state["marks"] = self._apply_marks(state["marks"], self.staged_marks)
+        for name in [*self.staged, STATE_SHEET]:
+            owned.setdefault(name.casefold(), [OWNED_KEY, name])
         self._save_state(state)
         written, self.staged, self.staged_marks = list(self.staged), {}, None
         return written
@@ -119,14 +122,35 @@ class LiveWorkbook:
         return records
 
     def _state(self) -> dict[str, Any]:
-        """Owned sheets (A1) and one mark record per row below, as JSON text."""
+        """The state sheet, laid out as the file adapter lays it out: a Key | Value table.
+        Ours are the "owned sheet" rows (the name in column B; further columns are kept) and the
+        "live mark" rows (a JSON record each); every other row (the file adapter's "mark" and
+        "notes parts": style indexes this door cannot restore) is kept, to be written back as it
+        was. Rows of the earlier live layout (JSON texts in column A) are read too."""
+        state: dict[str, Any] = {"owned": {}, "marks": [], "other": []}
         if STATE_SHEET not in [s.name for s in self.book.sheets]:
-            return {}
-        column = self.book.sheets[STATE_SHEET].used_range.options(ndim=1).value or []
-        texts = [t for t in column if t]
-        if not texts:
-            return {}
-        return {"owned": json.loads(texts[0]), "marks": [json.loads(t) for t in texts[1:]]}
+            return state
+        ws = self.book.sheets[STATE_SHEET]
+        last = ws.used_range.last_cell
+        rows = ws.range((1, 1), (last.row, last.column)).options(ndim=2).value or []
+        for row in rows:
+            while row and row[-1] is None:
+                row = row[:-1]
+            key, value = [*row, None, None][:2]
+            if not row or (key, value) == ("Key", "Value"):
+                continue
+            if key == OWNED_KEY and value is not None:
+                state["owned"].setdefault(str(value).casefold(), row)
+            elif key == MARK_KEY and value is not None:
+                state["marks"].append(json.loads(str(value)))
+            elif isinstance(key, str) and key.startswith("[") and value is None:  # earlier layout
+                for name in json.loads(key):
+                    state["owned"].setdefault(name.casefold(), [OWNED_KEY, name])
+            elif isinstance(key, str) and key.startswith("{") and value is None:  # earlier layout
+                state["marks"].append(json.loads(key))
+            else:
+                state["other"].append(row)
+        return state
 
     def _save_state(self, state: dict[str, Any]) -> None:
         if STATE_SHEET not in [s.name for s in self.book.sheets]:
@@ -136,9 +160,15 @@ class LiveWorkbook:
             except Exception:  # macOS: plain hidden
                 ws.visible = False
         ws = self.book.sheets[STATE_SHEET]
+        rows = [["Key", "Value"], *state["owned"].values(), *state["other"],
+                *[[MARK_KEY, json.dumps(r, sort_keys=True)] for r in state["marks"]]]
+        width = max(len(r) for r in rows)
+        rows = [[*r, *[None] * (width - len(r))] for r in rows]
+        for table in list(ws.tables):  # e.g. the file adapter's BO_State
+            _delete_table(table)
         ws.clear()
-        texts = [json.dumps(state.get("owned", [])), *map(json.dumps, state.get("marks", []))]
-        ws["A1"].options(transpose=True).value = ["'" + t for t in texts]
+        ws.range((1, 1), (len(rows), width)).number_format = "@"  # names and JSON stay text
+        ws["A1"].value = rows
 
 
 def _delete_table(table: Any) -> None:
@@ -153,7 +183,8 @@ def _delete_table(table: Any) -> None:
 def _table_range(table: Any) -> TableRange:
     rng = table.range
     last = rng.last_cell
-    return TableRange(table.name, rng.row, rng.column, last.row, last.column)
+    totals = 1 if table.show_totals else 0  # the totals row is not data
+    return TableRange(table.name, rng.row, rng.column, last.row - totals, last.column)
 
 
 def _excel(value: OutputValue) -> object:

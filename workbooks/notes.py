@@ -29,6 +29,14 @@ _SHAPETYPE_202 = (
 )
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def note_text(text: str) -> str:
+    """A note's text with characters XML cannot carry shown as "?" (a note is for reading)."""
+    return _NOT_XML.sub("?", text)
+
+
 def new_vml(block: int) -> bytes:
     """An empty VML drawing whose shape ids use id block `block`."""
     return (
@@ -66,7 +74,7 @@ def add_notes(comments: bytes, vml: bytes, notes: dict[str, str]
     added = []
     for cell, text in notes.items():
         comment = etree.SubElement(comment_list, q("comment"), ref=cell, authorId=str(author))
-        etree.SubElement(etree.SubElement(comment, q("text")), q("t")).text = text
+        etree.SubElement(etree.SubElement(comment, q("text")), q("t")).text = note_text(text)
         shapes.append(_shape(cell, next_id))
         next_id += 1
         added.append(cell)

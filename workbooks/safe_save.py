@@ -23,11 +23,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.errors import UnsafeWrite
+from engine.errors import BadArguments, UnsafeWrite
 
 BACKUP_DIR = ".backoffice-backups"
 DEFAULT_KEEP = 10
-LOCK_TIMEOUT_S = float(os.environ.get("BACKOFFICE_LOCK_TIMEOUT", "60"))
+DEFAULT_LOCK_TIMEOUT_S = 60.0
+
+
+def lock_timeout() -> float:
+    """Seconds to wait for another run's lock: BACKOFFICE_LOCK_TIMEOUT, default 60."""
+    text = os.environ.get("BACKOFFICE_LOCK_TIMEOUT", "")
+    if not text:
+        return DEFAULT_LOCK_TIMEOUT_S
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        raise BadArguments(f"BACKOFFICE_LOCK_TIMEOUT={text!r} is not a number of seconds.") from None
 
 
 @dataclass(frozen=True)
@@ -55,13 +66,18 @@ def lock_path(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def workbook_lock(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+def workbook_lock(path: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the workbook's lock file for the duration; wait up to `timeout` seconds for it.
 
     The lock file is never deleted: deleting it would let two runs lock two different files.
     """
     target = lock_path(path)
-    fd = os.open(target, os.O_RDWR | os.O_CREAT, 0o666)
+    timeout = lock_timeout() if timeout is None else timeout
+    try:
+        fd = os.open(target, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise UnsafeWrite(f"cannot create the lock file {target.name} beside the workbook "
+                          f"({exc.strerror}); the folder must be writable.") from None
     try:
         _acquire(fd, target, timeout)
         os.ftruncate(fd, 0)
@@ -154,8 +170,12 @@ def replace_safely(path: Path, read_as: Fingerprint, write: Callable[[Path], Non
     """Write a new version of `path` through `write(temp)`, verify it, back up the original and
     swap atomically. Returns the backup path (None for a new file)."""
     temp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise UnsafeWrite(f"{path.name} is read-only; nothing was written.")
     try:
         write(temp)
+        if path.exists():
+            shutil.copymode(path, temp)  # a group-writable shared book stays group-writable
         _fsync(temp)
         verify(temp)
         refuse_if_open_in_excel(path)

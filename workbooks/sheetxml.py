@@ -77,6 +77,17 @@ def render_table(sheet: OutputSheet, table_id: int) -> bytes:
     ).encode()
 
 
+_ESCAPE_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+
+
+def excel_escape(text: str) -> str:
+    """Characters XML cannot carry, written as Excel writes them (`_x000B_`), so a vertical
+    tab pasted from Word reads back as itself; a literal `_x000B_` is protected as
+    `_x005F_x000B_`."""
+    text = _ESCAPE_LOOKALIKE.sub(r"_x005F_\1", text)
+    return _ILLEGAL_XML.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+
+
 def _table_header(header: str) -> str:
     # Excel escapes these in table column names with an apostrophe.
     return re.sub(r"(['\[\]#])", r"'\1", header).replace("\n", "_x000a_")
@@ -145,13 +156,11 @@ def _number_text(value: int | float | Decimal) -> str | None:
 
 def _text(ref: str, text: str, styles: dict[str, int], sheet: OutputSheet, col: int) -> str:
     field = f'{sheet.name}!{ref} ({sheet.columns[col].header})'
-    if _ILLEGAL_XML.search(text):
-        raise UnsafeWrite(f"{field}: the text holds control characters Excel cannot store; "
-                          "remove them from the source cell. Nothing was written.")
     if len(text) > MAX_TEXT:
         raise UnsafeWrite(f"{field}: the text is {len(text):,} characters, more than Excel's "
                           f"{MAX_TEXT:,}; nothing was written (no silent truncation).")
     style = styles[QUOTED_TEXT] if text[:1] in "=+-@" else styles[CellKind.TEXT]
+    text = excel_escape(text)
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
     body = escape(text, {"\r": "&#13;"})  # a raw CR is read back as LF (XML end-of-line rule)
     return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{body}</t></is></c>'

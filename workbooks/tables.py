@@ -235,7 +235,9 @@ def _dates(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         parsed = parse_date(str(text[position]))
         if parsed is not None:
             values[position] = np.datetime64(parsed, "s")
-    return values, present & np.isnat(values)
+    # A date column holds days: a time of day (a timestamp typed or pasted) must not make
+    # 2026-10-31 15:00 fall outside October or a same-day due date come "before" the issue.
+    return values.astype("datetime64[D]").astype("datetime64[s]"), present & np.isnat(values)
 
 
 def _read_issue(table: Table, column: Column, row: int, value: str, rule_id: str, locale: str,
