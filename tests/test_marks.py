@@ -3,6 +3,7 @@ exactly (byte for byte) by the next run or by `clear`."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from lxml import etree
+from openpyxl.formatting.rule import DataBarRule
+from openpyxl.worksheet.table import Table
 from shared import CORPUS
 
 from workbooks.model import Mark, MarkLevel
@@ -107,3 +110,79 @@ def test_marks_on_a_sheet_without_notes_create_and_then_drop_the_notes_parts(tmp
         "A1"].number_format  # the mark keeps the cell's own format
     _mark(book, [])
     _assert_back_to(original, book)
+
+
+def _rewrite_part(path: Path, part: str, change) -> None:
+    """Replace one part of the package by `change(old bytes)`, everything else copied."""
+    parts = _parts(path)
+    parts[part] = change(parts[part])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+
+
+def _tag(xml: bytes, cell: str) -> bytes:
+    return re.search(rb'<c\b[^>]*\br="%s"[^>]*>' % cell.encode(), xml).group(0)
+
+
+def test_clear_leaves_a_cell_the_user_reformatted_since_it_was_marked(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws["A1"], ws["A2"], ws["B1"] = "mine", "other", "bold"
+    ws["B1"].font = openpyxl.styles.Font(bold=True)
+    book = tmp_path / "book.xlsx"
+    wb.save(book)
+    original = _parts(book)
+    sheet = "xl/worksheets/sheet1.xml"
+    bold = int(re.search(rb' s="(\d+)"', _tag(original[sheet], "B1")).group(1))
+    _mark(book, [Mark("Data", "A1", MarkLevel.ERROR, "x"), Mark("Data", "A2", MarkLevel.ERROR, "y")])
+    marked = _parts(book)[sheet]
+    a1 = _tag(marked, "A1")
+    mark_style = int(re.search(rb' s="(\d+)"', a1).group(1))
+    assert mark_style != bold
+    # the user makes A1 bold in Excel after the run
+    user = a1.replace(b' s="%d"' % mark_style, b' s="%d"' % bold)
+    _rewrite_part(book, sheet, lambda xml: xml.replace(a1, user, 1))
+    _mark(book, [])
+    ws = openpyxl.load_workbook(book)["Data"]
+    assert ws["A1"].font.bold  # the user's new format stays
+    assert ws["A2"].fill.fgColor.rgb == "00000000"  # an untouched mark is still removed exactly
+    assert _tag(_parts(book)[sheet], "A2") == _tag(original[sheet], "A2")
+    assert not FileWorkbook.open(book).marks.marks
+
+
+@pytest.mark.filterwarnings("ignore:.*extension is not supported:UserWarning")
+def test_a_note_on_a_sheet_with_a_data_bar_puts_legacy_drawing_at_the_top_level(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(["Name", "Amount"])
+    for n in range(1, 6):
+        ws.append([f"item {n}", n])
+    ws.conditional_formatting.add("B2:B6", DataBarRule(start_type="min", end_type="max",
+                                                       color="FF638EC6"))
+    ws.add_table(Table(displayName="Items", ref="A1:B6"))
+    book = tmp_path / "bars.xlsx"
+    wb.save(book)
+    x14 = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
+    nested = (f'<extLst><ext xmlns:x14="{x14}" uri="{{B025F937-C7B1-47D3-B67F-A62EFF666E3E}}">'
+              "<x14:id>{00000000-0000-0000-0000-000000000001}</x14:id></ext></extLst>").encode()
+    top = (f'<extLst><ext xmlns:x14="{x14}" uri="{{78C0D931-6437-407d-A8EE-F0AAD7539E65}}">'
+           "<x14:conditionalFormattings/></ext></extLst>").encode()
+    sheet = "xl/worksheets/sheet1.xml"
+    _rewrite_part(book, sheet, lambda xml: xml.replace(b"</cfRule>", nested + b"</cfRule>", 1)
+                  .replace(b"</worksheet>", top + b"</worksheet>"))
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rule_before = _c14n(etree.tostring(etree.fromstring(_parts(book)[sheet]).find(
+        f"{main}conditionalFormatting/{main}cfRule")))
+    _mark(book, [Mark("Data", "B3", MarkLevel.ERROR, "ERROR: here")])
+    root = etree.fromstring(_parts(book)[sheet])
+    names = [etree.QName(child).localname for child in root]
+    assert names.count("legacyDrawing") == 1
+    assert names.index("legacyDrawing") < names.index("tableParts") < names.index("extLst")
+    assert names.index("conditionalFormatting") < names.index("legacyDrawing")
+    rule = root.find(f"{main}conditionalFormatting/{main}cfRule")
+    assert not rule.findall(f".//{main}legacyDrawing")
+    assert _c14n(etree.tostring(rule)) == rule_before
+    assert openpyxl.load_workbook(book)["Data"]["B3"].comment.text == "ERROR: here"

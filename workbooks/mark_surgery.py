@@ -2,7 +2,11 @@
 
 The previous run's marks are removed first (each cell gets back the exact style it had, cells we
 inserted are dropped, notes parts we created are deleted), then this run's marks are put and
-recorded. Used by the file adapter's save; the records live in the `_BackOffice` state sheet.
+recorded. A cell is restored only while it still has the mark's own style (recorded as
+"mark_style"): a cell the user reformatted since, or that another program restyled, or that
+moved when rows were inserted, keeps what it has now. Records from before "mark_style" was kept
+are restored as they always were. Used by the file adapter's save; the records live in the
+`_BackOffice` state sheet.
 """
 
 from __future__ import annotations
@@ -31,9 +35,14 @@ from workbooks.styles import StyleBook
 
 RT_COMMENTS = REL + "/comments"
 RT_VML = REL + "/vmlDrawing"
-_AFTER_LEGACY = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?(legacyDrawingHF|drawingHF|picture|oleObjects|controls|"
-    rb"webPublishItems|tableParts|extLst)\b")
+# Top-level <worksheet> children that come after legacyDrawing (mc:AlternateContent there wraps
+# oleObjects or controls).
+_AFTER_LEGACY = {b"legacyDrawingHF", b"drawingHF", b"picture", b"oleObjects", b"controls",
+                 b"webPublishItems", b"tableParts", b"extLst", b"AlternateContent"}
+_TOKEN = re.compile(
+    rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>"
+    rb"|<(/?)(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)(?:[^>\"'/]|\"[^\"]*\"|'[^']*'|/(?!>))*(/?)>",
+    re.S)
 
 
 @dataclass
@@ -116,8 +125,10 @@ class _Sheet:
     def run(self, old: list[dict[str, Any]], new: list[Mark], created: dict[str, str],
             state: MarkState) -> None:
         xml = self.edit.read(self.part) or b""
+        current = read_styles(xml, [r["cell"] for r in old])
+        old_styled = [r for r in old if "mark_style" not in r or current[r["cell"]] == r["mark_style"]]
         xml, _ = edit_styles(xml, [StyleEdit(r["cell"], r["style"], r["inserted"], r["empty_row"],
-                                             r["new_row"], r["empty_sheet"]) for r in old])
+                                             r["new_row"], r["empty_sheet"]) for r in old_styled])
         xml, created = self._remove_notes(xml, {r["cell"] for r in old if r["note"]}, created)
         new = list({m.cell: m for m in new}.values())  # one mark per cell, the last wins
         base = read_styles(xml, [m.cell for m in new])
@@ -127,8 +138,10 @@ class _Sheet:
         found = {c.cell: c for c in changes if c.found}
         noted, xml, created = self._add_notes(xml, {m.cell: m.note for m in new if m.cell in found},
                                               created)
+        mark_styles = {e.cell: e.style for e in edits}
         for cell, change in found.items():
             state.marks.append({"sheet": self.name, "cell": cell, "style": change.previous,
+                                "mark_style": mark_styles[cell],
                                 "inserted": change.inserted, "empty_row": change.empty_row,
                                 "new_row": change.new_row, "empty_sheet": change.empty_sheet,
                                 "note": cell in noted})
@@ -234,8 +247,29 @@ class _Sheet:
 
 
 def _insert_legacy(xml: bytes, element: bytes) -> bytes:
-    start = xml.rfind(b"sheetData>")
-    match = _AFTER_LEGACY.search(xml, start)
-    at = match.start() if match else xml.rindex(b"</")
+    """Put `element` where legacyDrawing goes: before the first top-level child of <worksheet>
+    that must follow it, else before </worksheet>. Only the (small) tail after sheetData is
+    scanned, tracking depth, so elements nested in e.g. a data bar's cfRule/extLst are skipped."""
+    at = _legacy_position(xml)
     view = memoryview(xml)
     return b"".join((view[:at], element, view[at:]))
+
+
+def _legacy_position(xml: bytes) -> int:
+    name = xml.rfind(b"sheetData")
+    pos = xml.index(b">", name) + 1 if name >= 0 else 0
+    depth = 1  # inside <worksheet>
+    for token in _TOKEN.finditer(xml, pos):
+        local = token.group(2)
+        if local is None:  # a comment, CDATA or processing instruction
+            continue
+        if token.group(1):  # an end tag
+            depth -= 1
+            if depth == 0:  # </worksheet>
+                return token.start()
+            continue
+        if depth == 1 and local in _AFTER_LEGACY:
+            return token.start()
+        if not token.group(3):
+            depth += 1
+    return xml.rindex(b"</")

@@ -7,6 +7,13 @@ numeric column reaches validation as unreadable, and error cells are reported by
 Writing adds or replaces only the sheets the tool owns, inside the zip package: every other
 part is copied byte for byte, and the shared parts we must touch (workbook.xml, its
 relationships, [Content_Types].xml, styles.xml) only gain entries.
+
+A sheet is the tool's own only when both its name and its sheetId (workbook.xml; Excel keeps it
+for the life of the sheet and never reuses it for a new one) match the record in the state
+sheet: a user's sheet that merely took the name of a deleted output sheet is never replaced.
+Records written before sheetIds were kept ("owned sheet" rows without an id) are honoured
+only while the sheet still looks like ours, i.e. holds exactly one Excel Table (every output
+sheet is written as one); the next save records the id.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +48,7 @@ from workbooks.ooxml import (
     rels_path,
     serialise,
 )
-from workbooks.package import Package, read_package
+from workbooks.package import Package, SheetEntry, read_package
 from workbooks.safe_save import Fingerprint, fingerprint, replace_safely
 from workbooks.sheetxml import render_sheet, render_table
 from workbooks.styles import StyleBook
@@ -60,7 +68,7 @@ class FileWorkbook:
     kind: str
     package: Package
     read_as: Fingerprint
-    owned: set[str]
+    owned: dict[str, int | None]  # casefolded name -> sheetId (None: an old record)
     marks: MarkState = field(default_factory=MarkState)
     staged: dict[str, OutputSheet] = field(default_factory=dict)
     staged_marks: list[Mark] | None = None
@@ -73,7 +81,7 @@ class FileWorkbook:
         kind = inspect_file(path)
         read_as = fingerprint(path)
         package = read_package(path)
-        book = cls(path, kind, package, read_as, set())
+        book = cls(path, kind, package, read_as, {})
         book._read_state()
         return book
 
@@ -125,7 +133,7 @@ class FileWorkbook:
             reasons.append("the workbook structure is protected, so sheets cannot be added")
         for name in self.staged:
             entry = self.package.sheet(name)
-            if entry is not None and name.casefold() not in self.owned:
+            if entry is not None and not self._owns(entry):
                 what = "sheet" if entry.is_worksheet else "chart sheet"
                 reasons.append(f'the {what} "{entry.name}" was not made by Back Office and would '
                                "be replaced")
@@ -138,12 +146,10 @@ class FileWorkbook:
         reasons = self.conflicts()
         if reasons:
             raise UnsafeWrite(f"{self.name}: refusing to write: " + "; ".join(reasons) + ".")
-        self.owned |= {n.casefold() for n in self.staged}
         surgery = _Surgery(self.path, self.package)
         if self.staged_marks is not None:
             self.marks = apply_marks(surgery.edit, self.marks, self.staged_marks)
-        state = _state_sheet(sorted(self.owned | {STATE_SHEET.casefold()}), self.marks)
-        parts, removed = surgery.apply([*self.staged.values(), state])
+        parts, removed = surgery.apply(list(self.staged.values()), self._state_sheet)
         written = list(self.staged)
         self.backup = replace_safely(
             self.path, self.read_as,
@@ -153,6 +159,31 @@ class FileWorkbook:
         self.read_as = fingerprint(self.path)
         self.package = read_package(self.path)
         return written
+
+    def _owns(self, entry: SheetEntry) -> bool:
+        """Whether the sheet is the tool's own: same name and same sheetId as recorded."""
+        key = entry.name.casefold()
+        if key not in self.owned:
+            return False
+        if self.owned[key] == entry.sheet_id:
+            return True
+        # An old record without an id, or a book re-saved by a program that renumbers sheetIds
+        # (LibreOffice, openpyxl): ours only if it still looks ours, one table named BO_...
+        tables = self.package.tables.get(entry.name, [])
+        return entry.is_worksheet and len(tables) == 1 and tables[0].name.casefold().startswith("bo_")
+
+    def _state_sheet(self, ids: dict[str, int]) -> OutputSheet:
+        """The state sheet for this save; `ids` are the sheetIds the output sheets got in it."""
+        kept = {entry.name.casefold(): entry.sheet_id for entry in self.package.sheets
+                if self._owns(entry)}  # earlier output sheets not rewritten now, if still ours
+        self.owned = {**kept, **{n.casefold(): i for n, i in ids.items()}}
+        rows: list[list[OutputValue]] = [["owned sheet", name, str(sheet_id)]
+                                         for name, sheet_id in sorted(self.owned.items())]
+        rows += [["mark", json.dumps(record, sort_keys=True), None] for record in self.marks.marks]
+        rows += [["notes parts", json.dumps({sheet: parts}, sort_keys=True), None]
+                 for sheet, parts in sorted(self.marks.created.items())]
+        return OutputSheet(STATE_SHEET, [OutputColumn("Key"), OutputColumn("Value"),
+                                         OutputColumn("Sheet id")], rows, table_name="BO_State")
 
     def _new_sheets(self) -> list[str]:
         return [n for n in self.staged if self.package.sheet(n) is None]
@@ -165,20 +196,19 @@ class FileWorkbook:
         for row in self.grid(STATE_SHEET).rows():
             key, value = (row[0], row[1]) if len(row) > 1 else (None, None)
             if key == "owned sheet":
-                self.owned.add(str(value).casefold())
+                sheet_id = row[2] if len(row) > 2 else None
+                self.owned[str(value).casefold()] = _sheet_id(sheet_id)
             elif key == "mark":
                 self.marks.marks.append(json.loads(str(value)))
             elif key == "notes parts":
                 self.marks.created.update(json.loads(str(value)))
 
 
-def _state_sheet(owned: list[str], marks: MarkState) -> OutputSheet:
-    rows: list[list[OutputValue]] = [["owned sheet", name] for name in owned]
-    rows += [["mark", json.dumps(record, sort_keys=True)] for record in marks.marks]
-    rows += [["notes parts", json.dumps({sheet: parts}, sort_keys=True)]
-             for sheet, parts in sorted(marks.created.items())]
-    return OutputSheet(STATE_SHEET, [OutputColumn("Key"), OutputColumn("Value")], rows,
-                       table_name="BO_State")
+def _sheet_id(text: str | None) -> int | None:
+    try:
+        return int(float(text)) if text else None
+    except ValueError:
+        return None
 
 
 def _rewrite(source: Path, temp: Path, parts: dict[str, bytes], removed: set[str]) -> None:
@@ -236,10 +266,15 @@ class _Surgery:
         self.edit = PackageEdit(self.zf, package, self.types, self.styles, self.parts,
                                 self.removed, self.taken)
 
-    def apply(self, sheets: list[OutputSheet]) -> tuple[dict[str, bytes], set[str]]:
+    def apply(self, sheets: list[OutputSheet], state: Callable[[dict[str, int]], OutputSheet]
+              ) -> tuple[dict[str, bytes], set[str]]:
+        """Put the output sheets, then the state sheet that `state` builds from the sheetIds
+        they have in this save (the state sheet's own id included)."""
         styles = self.styles.output_styles()
-        for sheet in sheets:
-            self._put(sheet, styles)
+        ids = {sheet.name: self._put(sheet, styles) for sheet in sheets}
+        state_entry = self.package.sheet(STATE_SHEET)
+        ids[STATE_SHEET] = state_entry.sheet_id if state_entry else self._next_sheet_id()
+        self._put(state(ids), styles)
         wb = self.package.workbook_part
         self.parts[wb] = serialise(self.workbook, self.zf.read(wb))
         self.parts[rels_path(wb)] = serialise(self.wb_rels, self.zf.read(rels_path(wb)))
@@ -253,17 +288,18 @@ class _Surgery:
         self.zf.close()
         return self.parts, self.removed
 
-    def _put(self, sheet: OutputSheet, styles: dict[str, int]) -> None:
+    def _put(self, sheet: OutputSheet, styles: dict[str, int]) -> int:
+        """Write one output sheet; returns its sheetId (kept, or assigned in this save)."""
         entry = self.package.sheet(sheet.name)
         old_tables = self.package.table_parts.get(entry.name, []) if entry else []
         if entry is not None:
-            part = entry.part
+            part, sheet_id = entry.part, entry.sheet_id
             self.removed |= set(old_tables)
             self._drop_related(part)
         else:
             part = self.edit.free("xl/worksheets/sheet{}.xml")
             rid = self._add_rel(RT_WORKSHEET, part)
-            self._add_sheet_entry(sheet.name, rid)
+            sheet_id = self._add_sheet_entry(sheet.name, rid)
             self._override(part, CT_WORKSHEET)
         table_part = old_tables[0] if old_tables else self.edit.free("xl/tables/table{}.xml")
         self.removed.discard(table_part)
@@ -281,6 +317,7 @@ class _Surgery:
             f'Target="{relative(part, table_part)}"/></Relationships>').encode()
         if sheet.name == STATE_SHEET:
             self._hide(sheet.name)
+        return sheet_id
 
     def _drop_related(self, part: str) -> None:
         """Our old sheet's related parts other than tables (e.g. a drawing a user added)."""
@@ -317,11 +354,16 @@ class _Surgery:
                          Target=relative(self.package.workbook_part, target_part))
         return f"rId{n}"
 
-    def _add_sheet_entry(self, name: str, rid: str) -> None:
+    def _next_sheet_id(self) -> int:
         sheets = self.workbook.find(q("sheets"))
-        next_id = max([0, *(int(s.get("sheetId", "0")) for s in sheets)]) + 1
-        el = etree.SubElement(sheets, q("sheet"), name=name, sheetId=str(next_id))
+        return max([0, *(int(s.get("sheetId", "0")) for s in sheets)]) + 1
+
+    def _add_sheet_entry(self, name: str, rid: str) -> int:
+        next_id = self._next_sheet_id()
+        el = etree.SubElement(self.workbook.find(q("sheets")), q("sheet"), name=name,
+                              sheetId=str(next_id))
         el.set(q("id", REL), rid)
+        return next_id
 
     def _hide(self, name: str) -> None:
         for el in self.workbook.iter(q("sheet")):
