@@ -17,7 +17,7 @@ from pathlib import Path
 from engine.audit import AuditEntry, next_entry
 from engine.catalogue import catalogue
 from engine.errors import UnsafeWrite
-from engine.issues import Issue, has_errors
+from engine.issues import Issue, has_errors, issue_order
 from engine.validation import validate
 from workbooks.audit_sheet import (
     audit_output,
@@ -108,7 +108,7 @@ def validate_job(book: Workbook, ctx: Context, period: str | None = None) -> Job
         data.config["period"] = period
     period = data.config.get("period", "")
     issues = sorted(data.issues + validate(data.tables, data.config, data.config_cells, data.locale),
-                    key=lambda i: (i.severity != "error", i.sheet, i.row or 0, i.cell))
+                    key=issue_order)
     result = JobResult("validate", book.name, period, issues, summarise(data, issues))
     book.write_sheet(issues_output(result.issues))
     book.set_marks(marks_for(result.issues))

@@ -30,26 +30,22 @@ def check_cross_sheet(checker: Checker, tables: dict[str, Table], functional: st
     check_receipt_costs(checker, tables.get("Stock Movements"))
 
 
-def _key(values: pd.Series) -> pd.Series:
-    return normalised(values)
-
-
 def check_skus(checker: Checker, tables: dict[str, Table]) -> None:
     """An order line's or a movement's SKU must be on the Stock sheet."""
     stock = tables.get("Stock")
     if stock is None or "SKU" not in stock.frame:
         return
-    known = set(_key(stock.frame["SKU"]).dropna())
+    known = set(normalised(stock.frame["SKU"]).dropna())
     for sheet in ("Orders", "Stock Movements"):
         table = tables.get(sheet)
         if table is not None and "SKU" in table.frame:
-            skus = _key(table.frame["SKU"])
+            skus = normalised(table.frame["SKU"])
             checker.flag(table, "stock.unknown_sku", "SKU", skus.notna() & ~skus.isin(known))
 
 
 def _invoice_keys(table: Table) -> pd.Series:
     types = table.frame["Type"].map(lambda v: canonical(v, INVOICE_TYPES), na_action="ignore")
-    return types.str.cat([_key(table.frame["Party"]), _key(table.frame["Invoice No"])], sep="|")
+    return types.str.cat([normalised(table.frame["Party"]), normalised(table.frame["Invoice No"])], sep="|")
 
 
 def check_payments(checker: Checker, invoices: Table | None, payments: Table | None) -> None:
@@ -119,7 +115,7 @@ def check_supplier_bills(checker: Checker, invoices: Table | None) -> None:
         return
     frame = invoices.frame
     bills = frame[frame["Type"].map(lambda v: canonical(v, INVOICE_TYPES), na_action="ignore") == "AP"]
-    party = _key(bills["Party"])
+    party = normalised(bills["Party"])
     number = bills["Invoice No"].map(bill_number, na_action="ignore")
     year = bills["Issue Date"].dt.year
     keys = pd.DataFrame({"p": party, "n": number, "y": year})

@@ -48,3 +48,8 @@ def quote_sheet(name: str) -> str:
 def has_errors(issues: list[Issue]) -> bool:
     """True when any issue is an error (exit code 1 for the CLI)."""
     return any(issue.severity is Severity.ERROR for issue in issues)
+
+
+def issue_order(issue: Issue) -> tuple[bool, str, int, str]:
+    """How issues are listed: errors first, then by sheet and row."""
+    return (issue.severity != Severity.ERROR, issue.sheet, issue.row or 0, issue.cell)

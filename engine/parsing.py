@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 61 = 1900-03-01; serials 1-59 see serial_to_date
 _CURRENCY = re.compile(r"^(?:R\$|US\$|U\$S|\$|€|£|BRL|USD|EUR|GBP)\s*|\s*(?:BRL|USD|EUR|GBP)$", re.I)
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
-_PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$", re.I)
+PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"  # what a number cell reads as
+_PLAIN = re.compile(PLAIN_NUMBER)
 _GROUPED_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
 _GROUPED_COMMA = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
@@ -126,7 +127,7 @@ def parse_period(text: str) -> str | None:
         if match:
             y, m = int(match.group(2)), int(match.group(1))
         else:
-            parsed = parse_date(s) if not _PLAIN.match(s) else None
+            parsed = parse_date(s)
             if parsed is None:
                 return None
             y, m = parsed.year, parsed.month

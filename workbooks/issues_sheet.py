@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.issues import Issue, quote_sheet
+from engine.issues import Issue, issue_order, quote_sheet
 from workbooks.model import CellKind, OutputColumn, OutputSheet
 
 ISSUES_SHEET = "Issues"
@@ -16,7 +16,7 @@ COLUMNS = [
 
 def issues_output(issues: list[Issue]) -> OutputSheet:
     """The Issues sheet for these issues (errors first, then by sheet and row)."""
-    ordered = sorted(issues, key=lambda i: (i.severity != "error", i.sheet, i.row or 0, i.cell))
+    ordered = sorted(issues, key=issue_order)
     rows = [[i.sheet, i.cell, i.row, i.column, i.rule, str(i.severity), i.message, i.value]
             for i in ordered]
     links = {(n, 1): f"{quote_sheet(i.sheet)}!{i.cell}" for n, i in enumerate(ordered) if i.cell}

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.issues import Issue, Severity
-from engine.parsing import parse_date, parse_number, parse_period
+from engine.parsing import PLAIN_NUMBER, parse_date, parse_number, parse_period
 from engine.rules import rule
 from engine.schema import CONFIG, INPUT_SHEETS, NUMERIC_KINDS, Column, Kind, SheetSpec, normalise
 from engine.tables import Table
@@ -31,7 +31,6 @@ KIND_NAMES = (  # how an unreadable value's expected kind is named, en then pt-B
      Kind.DATE: "data (dd/mm/aaaa ou aaaa-mm-dd)", Kind.PERIOD: "período (AAAA-MM)"},
 )
 _MACHINE_DATETIME = "%Y-%m-%d %H:%M:%S"
-_PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 
 
 @dataclass
@@ -214,7 +213,7 @@ def _read_column(table: Table, column: Column, raw: pd.Series, errors: dict[tupl
 
 def _numbers(text: pa.Array, locale: str) -> tuple[np.ndarray, np.ndarray]:
     """Plain numbers parsed at once; only the rest go through the tolerant per-cell parser."""
-    plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_NUMBER), False)
+    plain = pc.fill_null(pc.match_substring_regex(text, PLAIN_NUMBER), False)
     numbers = pc.cast(pc.if_else(plain, text, pa.scalar(None, pa.string())), pa.float64())
     values = numbers.to_numpy(zero_copy_only=False).astype("float64", copy=True)
     values[~np.isfinite(values)] = np.nan
