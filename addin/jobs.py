@@ -26,6 +26,7 @@ from workbooks.audit_sheet import (
     read_head,
     write_head,
 )
+from workbooks.inspect import inspect_file
 from workbooks.issues_sheet import issues_output
 from workbooks.model import Mark, MarkLevel, Workbook
 from workbooks.rules_sheet import rules_output
@@ -161,7 +162,7 @@ def file_session(path: Path, *, writes: bool = True) -> Iterator[FileWorkbook]:
         yield FileWorkbook.open(path)
         return
     refuse_if_open_in_excel(path)
-    FileWorkbook.open(path)  # a bad file is refused before we create a lock file beside it
+    inspect_file(path)  # a bad file is refused before we create a lock file beside it
     with workbook_lock(path):
         yield FileWorkbook.open(path)
 
