@@ -155,7 +155,8 @@ def check_receipt_costs(checker: Checker, movements: Table | None) -> None:
         checker.flag(movements, "movement.unit_cost_required", "Unit Cost", missing, value=lambda _r: "")
     elif missing.any():
         row = movements.header_row
-        checker.issues.append(Issue(movements.sheet, f"A{row}", row, "Unit Cost", "sheet.missing_column",
+        checker.issues.append(Issue(movements.sheet, movements.header_cell(), row, "Unit Cost",
+                                    "sheet.missing_column",
                                     rule("sheet.missing_column").severity,
                                     rule("sheet.missing_column").message(checker.locale, column="Unit Cost"),
                                     ""))

@@ -32,3 +32,8 @@ class Table:
     def cell(self, column: str, row: int) -> str:
         """The source cell of a value, like "E7"."""
         return f"{self.letters[column]}{row}"
+
+    def header_cell(self) -> str:
+        """The header row's first known column, like "C3" (where sheet-level issues point)."""
+        letters = min(self.letters.values(), key=lambda c: (len(c), c), default="A")
+        return f"{letters}{self.header_row}"

@@ -90,7 +90,7 @@ def check_config(checker: Checker, table: Table | None, config: dict[str, str],
     period = parse_period(config.get("period", ""))
     period_cell = cells.get("period")
     errored = period_cell is not None and bool(
-        table.unreadable["Value"].get(int(period_cell[1:]), False))
+        table.unreadable["Value"].get(_row_of(period_cell), False))
     if period is None and not errored:
         _config_issue(checker, table, cells.get("period"), "config.period", "Period",
                       config.get("period", ""), "")
@@ -109,11 +109,16 @@ def check_config(checker: Checker, table: Table | None, config: dict[str, str],
 def _config_issue(checker: Checker, table: Table, cell: str | None, rule_id: str, column: str,
                   value: str, detail: str) -> None:
     the_rule = rule(rule_id)
-    cell = cell or f"A{table.header_row}"
-    row = int("".join(ch for ch in cell if ch.isdigit()))
+    cell = cell or table.header_cell()
+    row = _row_of(cell)
     checker.issues.append(Issue(table.sheet, cell, row, column, rule_id, the_rule.severity,
                                 the_rule.message(checker.locale, column=column, value=value,
                                                  detail=detail), value))
+
+
+def _row_of(cell: str) -> int:
+    """"AB12" -> 12."""
+    return int("".join(ch for ch in cell if ch.isdigit()))
 
 
 def check_required(checker: Checker, table: Table) -> None:

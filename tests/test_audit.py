@@ -481,3 +481,15 @@ def test_written_entry_with_carriage_return_verifies(tmp_path: Path, details: st
     log, verdict = verify_file(path)
     assert log[0].details == details
     assert verdict.ok  # type: ignore[attr-defined]
+
+
+def test_a_shared_head_folder_keeps_books_of_the_same_name_apart(tmp_path, monkeypatch) -> None:
+    from workbooks.audit_sheet import head_path
+
+    monkeypatch.setenv("BACKOFFICE_AUDIT_HEAD_DIR", str(tmp_path / "heads"))
+    first, second = tmp_path / "a" / "book.xlsx", tmp_path / "b" / "book.xlsx"
+    assert head_path(first).parent == tmp_path / "heads"
+    assert head_path(first) != head_path(second)
+    assert head_path(first).name.startswith("book.xlsx.") and head_path(first) == head_path(first)
+    monkeypatch.delenv("BACKOFFICE_AUDIT_HEAD_DIR")
+    assert head_path(first) == tmp_path / "a" / "book.xlsx.audit-head.json"

@@ -186,3 +186,24 @@ def test_a_note_on_a_sheet_with_a_data_bar_puts_legacy_drawing_at_the_top_level(
     assert not rule.findall(f".//{main}legacyDrawing")
     assert _c14n(etree.tostring(rule)) == rule_before
     assert openpyxl.load_workbook(book)["Data"]["B3"].comment.text == "ERROR: here"
+
+
+def test_notes_stop_at_one_id_block_but_every_cell_is_filled(tmp_path):
+    """A VML drawing's shape ids live in blocks of 1,024: past that, notes would collide, so a
+    sheet gets at most notes.MAX_SHAPES notes; every marked cell still gets its fill."""
+    from workbooks.notes import MAX_SHAPES
+
+    book = tmp_path / "many.xlsx"
+    wb = openpyxl.Workbook()
+    for r in range(1, 1203):
+        wb.active.cell(r, 1, r)
+    wb.save(book)
+    _mark(book, [Mark("Sheet", f"A{r}", MarkLevel.ERROR, f"bad {r}") for r in range(1, 1201)])
+    ws = openpyxl.load_workbook(book)["Sheet"]
+    assert sum(1 for r in range(1, 1201) if ws.cell(r, 1).comment is not None) == MAX_SHAPES
+    assert all(ws.cell(r, 1).fill.fgColor.rgb == "FFFFC7CE" for r in range(1, 1201))
+    assert ws.cell(1201, 1).fill.fgColor.rgb == "00000000"
+    with zipfile.ZipFile(book) as zf:
+        vml = next(zf.read(n) for n in zf.namelist() if n.endswith(".vml"))
+    ids = re.findall(rb"_x0000_s(\d+)", vml)
+    assert len(ids) == len(set(ids)) == MAX_SHAPES

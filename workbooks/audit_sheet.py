@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -65,10 +66,14 @@ def audit_output(entries: list[AuditEntry]) -> OutputSheet:
 
 
 def head_path(workbook: Path) -> Path:
-    """Where the chain head is recorded: a sidecar next to the workbook by default
-    (BACKOFFICE_AUDIT_HEAD_DIR puts it elsewhere, e.g. a folder users cannot edit)."""
-    folder = Path(os.environ.get("BACKOFFICE_AUDIT_HEAD_DIR") or workbook.parent)
-    return folder / f"{workbook.name}.audit-head.json"
+    """Where the chain head is recorded: a sidecar next to the workbook by default. With
+    BACKOFFICE_AUDIT_HEAD_DIR (a folder kept apart from the workbooks) the file name also
+    carries a hash of the workbook's full path, so two books of the same name never share it."""
+    folder = os.environ.get("BACKOFFICE_AUDIT_HEAD_DIR")
+    if not folder:
+        return workbook.parent / f"{workbook.name}.audit-head.json"
+    where = hashlib.sha256(str(workbook.resolve()).encode("utf-8")).hexdigest()[:12]
+    return Path(folder) / f"{workbook.name}.{where}.audit-head.json"
 
 
 def read_head(workbook: Path) -> tuple[int, str] | None:

@@ -34,6 +34,7 @@ from workbooks.package import Package
 from workbooks.styles import StyleBook
 
 RT_COMMENTS = REL + "/comments"
+
 RT_VML = REL + "/vmlDrawing"
 # Top-level <worksheet> children that come after legacyDrawing (mc:AlternateContent there wraps
 # oleObjects or controls).
@@ -136,6 +137,7 @@ class _Sheet:
                  for m in new]
         xml, changes = edit_styles(xml, edits)
         found = {c.cell: c for c in changes if c.found}
+        # Every marked cell gets its fill; notes stop at notes.MAX_SHAPES shapes per drawing.
         noted, xml, created = self._add_notes(xml, {m.cell: m.note for m in new if m.cell in found},
                                               created)
         mark_styles = {e.cell: e.style for e in edits}

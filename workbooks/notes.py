@@ -15,6 +15,7 @@ from workbooks.model import column_number
 from workbooks.ooxml import MAIN, parse, q, serialise
 
 AUTHOR = "Back Office"
+MAX_SHAPES = 1000  # a VML id block holds 1,024 shapes: notes past that would collide
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 _SHAPE = re.compile(rb"<v:shape\b.*?</v:shape>", re.S)
@@ -64,7 +65,8 @@ def add_notes(comments: bytes, vml: bytes, notes: dict[str, str]
     whether the note shape type had to be added to the drawing."""
     root = parse(comments)
     taken = {c.get("ref") for c in root.iter(q("comment"))}
-    notes = {cell: text for cell, text in notes.items() if cell not in taken}
+    room = max(0, MAX_SHAPES - len(_SHAPE.findall(vml)))  # ids must stay inside one id block
+    notes = dict(list({cell: text for cell, text in notes.items() if cell not in taken}.items())[:room])
     if not notes:
         return comments, vml, [], False
     author = _author_index(root)
