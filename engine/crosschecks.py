@@ -83,15 +83,31 @@ def check_fx(checker: Checker, tables: dict[str, Table], functional: str) -> Non
         first_rate = fx.frame["Date"].groupby(codes).min().to_dict()
     for sheet, date_column in FX_DATES:
         table = tables.get(sheet)
-        if table is None or "Currency" not in table.frame or date_column not in table.frame:
+        if table is None or date_column not in table.frame:
             continue
-        codes = table.frame["Currency"].str.strip().str.upper()
+        codes = _currencies(table, tables.get("Invoices") if sheet == "Payments" else None)
+        if codes is None:
+            continue
         dates = table.frame[date_column]
         foreign = codes.isin(ISO_4217) & (codes != functional) & dates.notna()
         earliest = pd.to_datetime(codes.map(first_rate))
         missing = foreign & (earliest.isna() | (dates < earliest))
-        checker.flag(table, "fx.missing_rate", "Currency", missing, value=codes.__getitem__,
+        column = "Currency" if "Currency" in table.letters else "Invoice No"
+        checker.flag(table, "fx.missing_rate", column, missing, value=codes.__getitem__,
                      detail=_shown(dates))
+
+
+def _currencies(table: Table, invoices: Table | None) -> pd.Series | None:
+    """Each row's currency code; a payment without one is in its invoice's currency (spec)."""
+    own = table.frame["Currency"].str.strip().str.upper() if "Currency" in table.frame else None
+    needed = {"Type", "Party", "Invoice No"}
+    if invoices is None or "Currency" not in invoices.frame or not needed <= set(table.frame) \
+            or not needed <= set(invoices.frame):
+        return own
+    by_invoice = pd.Series(invoices.frame["Currency"].str.strip().str.upper().to_numpy(),
+                           index=_invoice_keys(invoices).to_numpy())
+    inherited = _invoice_keys(table).map(by_invoice[~by_invoice.index.duplicated()])
+    return inherited if own is None else own.where(own.notna(), inherited)
 
 
 def _shown(values: pd.Series) -> Callable[[int], str]:

@@ -253,7 +253,9 @@ CASES: tuple[Case, ...] = (
          both(put("Orders", "J5", "USD"), put("Orders", "C5", D(2026, 10, 1)),
               put("FX Rates", "B2", D(2026, 10, 2)), put("Invoices", "D3", D(2026, 10, 7))),
          "Orders", "J5", "Currency", E, "USD", detail="2026-10-01"),
-    Case("invoice-currency-without-rates", "fx.missing_rate", put("Invoices", "H2", "JPY"),
+    # the payment of that invoice says BRL: a blank Currency would be the invoice's JPY (spec)
+    Case("invoice-currency-without-rates", "fx.missing_rate",
+         both(put("Invoices", "H2", "JPY"), put("Payments", "F3", "BRL")),
          "Invoices", "H2", "Currency", E, "JPY", detail="2026-10-03",
          locale="pt-BR"),
     # ---- supplier bills
