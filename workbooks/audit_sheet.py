@@ -12,7 +12,7 @@ from engine.schema import normalise
 from workbooks.model import CellKind, OutputColumn, OutputSheet, Workbook
 
 AUDIT_SHEET = "Audit Log"
-_WIDTHS = (6, 22, 14, 16, 12, 9, 50, 20, 20, 20)
+_WIDTHS = (6, 22, 14, 16, 12, 9, 50, 66, 66, 66)  # a hash is 64 characters
 
 
 def read_audit_log(book: Workbook) -> list[AuditEntry]:

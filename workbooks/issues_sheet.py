@@ -10,7 +10,7 @@ COLUMNS = [
     OutputColumn("Sheet", width=18), OutputColumn("Cell", width=8),
     OutputColumn("Row", CellKind.INTEGER, 7), OutputColumn("Column", width=18),
     OutputColumn("Rule", width=24), OutputColumn("Severity", width=10),
-    OutputColumn("Message", width=80), OutputColumn("Value", width=20),
+    OutputColumn("Message", width=110), OutputColumn("Value", width=20),
 ]
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
 from engine.errors import UnsafeWrite
+from engine.parsing import EXCEL_EPOCH
 from workbooks.model import CellKind, OutputSheet, OutputValue, column_letter
 from workbooks.ooxml import MAIN, REL
 from workbooks.styles import QUOTED_TEXT
@@ -22,13 +23,12 @@ MAX_TEXT = 32767
 EXCEL_MAX_ROWS = 1_048_576
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _FIRST_DATE = date(1900, 3, 1)  # before this, Excel's 1900 leap-year bug shifts serials
-_EPOCH = date(1899, 12, 30)
+_EPOCH = EXCEL_EPOCH  # serials from 1900-03-01 on (earlier dates are written as text)
 _EPOCH_1904 = date(1904, 1, 1)  # workbooks saved with the 1904 date system (old Mac Excel)
 _MAX_EXACT_INT = 10**15
 
 
-def render_sheet(sheet: OutputSheet, styles: dict[str, int], table_rid: str = "rId1",
-                 date1904: bool = False) -> bytes:
+def render_sheet(sheet: OutputSheet, styles: dict[str, int], date1904: bool = False) -> bytes:
     """The worksheet part for `sheet`: frozen header, column widths, values, hyperlinks, table."""
     if len(sheet.rows) + 1 > EXCEL_MAX_ROWS:
         raise UnsafeWrite(f"{sheet.name}: {len(sheet.rows):,} rows do not fit in an Excel sheet "
@@ -58,7 +58,7 @@ def render_sheet(sheet: OutputSheet, styles: dict[str, int], table_rid: str = "r
         out.append("</hyperlinks>")
     out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
                'footer="0.3"/>')
-    out.append(f'<tableParts count="1"><tablePart r:id="{table_rid}"/></tableParts></worksheet>')
+    out.append('<tableParts count="1"><tablePart r:id="rId1"/></tableParts></worksheet>')
     return "".join(out).encode("utf-8")
 
 

@@ -99,9 +99,6 @@ class StyleBook:
         pattern = etree.SubElement(fill, q("patternFill"), patternType="solid")
         etree.SubElement(pattern, q("fgColor"), rgb=rgb)
         etree.SubElement(pattern, q("bgColor"), indexed="64")
-        return self._fill_index(fill)
-
-    def _fill_index(self, fill: etree._Element) -> int:
         return self._append("fills", fill)
 
     def _xf(self, *, numfmt: int, font: int = 0, fill: int = 0, border: int = 0,

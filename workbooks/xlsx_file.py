@@ -153,7 +153,7 @@ class FileWorkbook:
         written = list(self.staged)
         self.backup = replace_safely(
             self.path, self.read_as,
-            write=lambda temp: _rewrite(self.path, temp, parts, removed),
+            write=lambda temp: rewrite_zip(self.path, temp, parts, removed),
             verify=lambda temp: _verify(temp, written, set(parts)))
         self.staged, self.staged_marks, self.reader = {}, None, None
         self.read_as = fingerprint(self.path)
@@ -209,10 +209,6 @@ def _sheet_id(text: str | None) -> int | None:
         return int(float(text)) if text else None
     except ValueError:
         return None
-
-
-def _rewrite(source: Path, temp: Path, parts: dict[str, bytes], removed: set[str]) -> None:
-    rewrite_zip(source, temp, parts, removed)
 
 
 def _verify(temp: Path, written: list[str], rewritten: set[str]) -> None:
@@ -283,7 +279,7 @@ class _Surgery:
             self.parts[self.styles_part] = self.styles.to_bytes()
             if self.styles_part not in self.package.members:
                 self._add_rel(RT_STYLES, self.styles_part)
-                self._override(self.styles_part, "application/vnd.openxmlformats-officedocument."
+                self.edit.override(self.styles_part, "application/vnd.openxmlformats-officedocument."
                                "spreadsheetml.styles+xml")
         self.zf.close()
         return self.parts, self.removed
@@ -300,13 +296,13 @@ class _Surgery:
             part = self.edit.free("xl/worksheets/sheet{}.xml")
             rid = self._add_rel(RT_WORKSHEET, part)
             sheet_id = self._add_sheet_entry(sheet.name, rid)
-            self._override(part, CT_WORKSHEET)
+            self.edit.override(part, CT_WORKSHEET)
         table_part = old_tables[0] if old_tables else self.edit.free("xl/tables/table{}.xml")
         self.removed.discard(table_part)
         if not old_tables:
-            self._override(table_part, CT_TABLE)
+            self.edit.override(table_part, CT_TABLE)
         for stale in old_tables[1:]:
-            self._drop_override(stale)
+            self.edit.override(stale, None)
         table_id = self._table_id(table_part)
         sheet.table_name = self._table_name(sheet.table_name, entry.name if entry else None)
         self.parts[part] = render_sheet(sheet, styles, date1904=self.package.date1904)
@@ -326,7 +322,7 @@ class _Surgery:
         for rtype, target, mode in rels.values():
             if mode != "External" and rtype != RT_TABLE and target in self.package.members:
                 self.removed.add(target)
-                self._drop_override(target)
+                self.edit.override(target, None)
 
     def _table_id(self, table_part: str) -> int:
         if table_part in self.package.members:
@@ -370,10 +366,5 @@ class _Surgery:
             if el.get("name") == name:
                 el.set("state", "veryHidden")
 
-    def _override(self, part: str, content_type: str) -> None:
-        self.edit.override(part, content_type)
-
-    def _drop_override(self, part: str) -> None:
-        self.edit.override(part, None)
 
 
