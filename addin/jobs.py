@@ -164,7 +164,7 @@ def file_session(path: Path, *, writes: bool = True) -> Iterator[FileWorkbook]:
     refuse_if_open_in_excel(path)
     inspect_file(path)  # a bad file is refused before we create a lock file beside it
     with workbook_lock(path):
-        yield FileWorkbook.open(path)
+        yield FileWorkbook.open(path, prefetch=True)
 
 
 def run_on_file(path: Path, job: Job, *, dry_run: bool = False) -> JobResult:

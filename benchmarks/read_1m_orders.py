@@ -5,6 +5,8 @@ Steps (each measurement is a fresh Python process, so no import or cache carries
   a  bare python-calamine: CalamineWorkbook.from_path(p).get_sheet_by_name("Orders").to_python()
   b  bare fastexcel:       read_excel(p).load_sheet("Orders", header_row=None,
                                                     dtypes="string").to_arrow()
+  t  bare fastexcel typed: the same with fastexcel's own type inference (no dtypes): the
+                           fastest bare read here, and the baseline of the target
   c  our read:             FileWorkbook.open(p) + read_table(book.grid("Orders"), ORDERS)
                            (typed table, source cells, reading issues); the traps of
                            make_orders_book are checked at their cells
@@ -14,6 +16,9 @@ Steps (each measurement is a fresh Python process, so no import or cache carries
 Wall time is measured by this process around the child (interpreter start, imports and work);
 peak RSS is the child's own, from os.wait4. Children also report the time of the work itself
 (after imports). Steps run interleaved (a b c d, a b c d, ...) to spread machine noise.
+
+Target (issue 3): d <= 1.5 x the fastest bare read of the same file (the smallest median of
+a, b and t measured in the same run), peak memory <= 2 GiB; the verdict is printed last.
 
     python benchmarks/read_1m_orders.py                  # 1,048,575 rows, 3 runs
     python benchmarks/read_1m_orders.py --rows 100000 --runs 5
@@ -55,6 +60,7 @@ from make_orders_book import (  # noqa: E402
 STEPS = {
     "a": "bare python-calamine to_python()",
     "b": "bare fastexcel to_arrow() (all text)",
+    "t": "bare fastexcel to_arrow() (typed)",
     "c": "our read: FileWorkbook.open + read_table",
     "v": "validation alone (work s; the read before it not counted)",
     "d": "backoffice validate (CLI, whole job)",
@@ -82,12 +88,12 @@ def child_a(book: Path, rows: int) -> dict:
             "note": f"#N/A cell read as {seen!r}, no error reported"}
 
 
-def child_b(book: Path, rows: int) -> dict:
+def child_b(book: Path, rows: int, typed: bool = False) -> dict:
     import fastexcel
 
     t_imported = time.perf_counter()
-    batch = fastexcel.read_excel(str(book)).load_sheet(
-        "Orders", header_row=None, dtypes="string").to_arrow()
+    options = {} if typed else {"dtypes": "string"}
+    batch = fastexcel.read_excel(str(book)).load_sheet("Orders", header_row=None, **options).to_arrow()
     t_done = time.perf_counter()
     trap = _error_trap(rows)
     seen = batch.column(HEADERS.index(trap.column))[trap.row - 1].as_py()
@@ -148,7 +154,9 @@ def check_table(table, rows: int) -> list[str]:
 
 
 def run_child(step: str, book: Path, rows: int) -> int:
-    result = {"a": child_a, "b": child_b, "c": child_c, "v": child_v}[step](book, rows)
+    children = {"a": child_a, "b": child_b, "t": lambda b, r: child_b(b, r, typed=True),
+                "c": child_c, "v": child_v}
+    result = children[step](book, rows)
     result["import_s"] = result.pop("t_imported") - _T0
     result["work_s"] = result.pop("t_done") - _T0 - result["import_s"]
     print(MARK + json.dumps(result, default=str), flush=True)
@@ -248,10 +256,29 @@ def summarise(results: dict[str, list[dict]]) -> list[dict]:
             "imports": statistics.median(r["import_s"] for r in runs) if works else None,
         })
     base = {r["step"]: r["median"] for r in rows}
+    fastest = min((base[s] for s in "abt" if s in base), default=None)
     for r in rows:
         r["x_cal"] = r["median"] / base["a"] if "a" in base else None
         r["x_fe"] = r["median"] / base["b"] if "b" in base else None
+        r["x_fast"] = r["median"] / fastest if fastest else None
     return rows
+
+
+TARGET_RATIO, TARGET_RSS_MIB = 1.5, 2048
+
+
+def verdict(rows: list[dict]) -> str:
+    """The issue's target, measured: the whole validate against the fastest bare read."""
+    by_step = {r["step"]: r for r in rows}
+    bare = [by_step[s] for s in "abt" if s in by_step]
+    if "d" not in by_step or not bare:
+        return "target: run steps d and at least one of a/b/t to compare (e.g. --steps btd)"
+    d, fastest = by_step["d"], min(bare, key=lambda r: r["median"])
+    ratio, rss = d["x_fast"], d["rss"]
+    return (f"target: d {d['median']:.2f} s = {ratio:.2f}x the fastest bare read "
+            f"({fastest['step']}, {fastest['median']:.2f} s; target <= {TARGET_RATIO}x): "
+            f"{'MET' if ratio <= TARGET_RATIO else 'NOT MET'}; d peak RSS {rss:,.0f} MiB "
+            f"(target <= {TARGET_RSS_MIB:,}): {'MET' if rss <= TARGET_RSS_MIB else 'NOT MET'}")
 
 
 def print_table(rows: list[dict], n_runs: int, n_rows: int, book: Path) -> None:
@@ -259,7 +286,7 @@ def print_table(rows: list[dict], n_runs: int, n_rows: int, book: Path) -> None:
     print(f"\nOrders sheet: {n_rows:,} data rows x 11 columns ({size:.1f} MiB .xlsx, "
           f"{book.name}); median of {n_runs} fresh-process runs; {os.cpu_count()} CPUs\n")
     header = ("step", "median s", "min s", "max s", "peak RSS MiB", "x calamine", "x fastexcel",
-              "CPU s*", "work s*", "imports s*")
+              "x fastest", "CPU s*", "work s*", "imports s*")
 
     def fmt(v, spec):
         return "-" if v is None else format(v, spec)
@@ -267,7 +294,8 @@ def print_table(rows: list[dict], n_runs: int, n_rows: int, book: Path) -> None:
     lines = [[f"{r['step']} {STEPS[r['step']]}" + (" (CHECK FAILED)" if r["failed"] else ""),
               fmt(r["median"], ".2f"), fmt(r["min"], ".2f"),
               fmt(r["max"], ".2f"), fmt(r["rss"], ",.0f"), fmt(r["x_cal"], ".2f"),
-              fmt(r["x_fe"], ".2f"), fmt(r["cpu"], ".2f"), fmt(r["work"], ".2f"),
+              fmt(r["x_fe"], ".2f"), fmt(r["x_fast"], ".2f"), fmt(r["cpu"], ".2f"),
+              fmt(r["work"], ".2f"),
               fmt(r["imports"], ".2f")]
              for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=True)]
@@ -361,11 +389,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=MAX_ROWS,
                         help=f"data rows in the Orders sheet (default {MAX_ROWS:,})")
     parser.add_argument("--runs", type=int, default=3, help="runs per step (default 3)")
-    parser.add_argument("--steps", default="abcvd", help="which steps, e.g. 'abc' (default abcvd)")
+    parser.add_argument("--steps", default="abtcvd", help="which steps, e.g. 'btd' (default abtcvd)")
     parser.add_argument("--profile", nargs="?", const="auto",
                         choices=["auto", "cprofile", "pyinstrument"],
                         help="profile step c once instead of benchmarking")
-    parser.add_argument("--child", choices=["a", "b", "c", "v"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["a", "b", "t", "c", "v"], help=argparse.SUPPRESS)
     parser.add_argument("--book", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -396,7 +424,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"run {run}/{args.runs} step {step}: {result['wall_s']:.2f} s, "
                   f"{result['rss_mib']:,.0f} MiB", file=sys.stderr, flush=True)
 
-    print_table(summarise(results), args.runs, args.rows, book)
+    summary = summarise(results)
+    print_table(summary, args.runs, args.rows, book)
     code_after = code_version()
     print(f"load average before/after: {load_before} / {_load()} (other work on the machine "
           "slows wall times; compare CPU s)")
@@ -409,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
         last = results[step][-1]
         issues = f", {last['issues']} issues" if "issues" in last else ""
         problems = sorted({p for r in results[step] for p in r.get("problems", [])})
-        checks = "" if step in "ab" else (" - traps checked: OK" if not problems
+        checks = "" if step in "abt" else (" - traps checked: OK" if not problems
                                           else f" - CHECK FAILED: {problems}")
         failed |= bool(problems)
         read = "?" if last.get("rows") is None else f"{last['rows']:,}"
@@ -417,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nTraps:", "; ".join(
         f"{LETTERS[HEADERS.index(t.column)]}{t.row} {t.written} -> "
         f"{t.rule or 'read as ' + repr(t.value)}" for t in traps(args.rows)))
+    print("\n" + verdict(summary))
     return 1 if failed else 0
 
 

@@ -9,6 +9,7 @@ kept byte for byte.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from workbooks.model import column_number
@@ -31,6 +32,13 @@ class StyleEdit:
     collapse_row: bool = False  # the row was <row .../> before we inserted into it
     drop_row: bool = False  # the row did not exist before we inserted it
     collapse_sheet: bool = False  # the sheet was <sheetData/> before we inserted into it
+    # The style as a function of the cell's current one (None: no s attribute or no cell): read
+    # and set in the same scan, so a million-row part is searched once. Overrides `style`.
+    restyle: Callable[[int | None], int] | None = None
+
+    def target(self, previous: int | None) -> int | None:
+        """The style this edit gives a cell whose current style is `previous`."""
+        return self.restyle(previous) if self.restyle is not None else self.style
 
 
 @dataclass(frozen=True)
@@ -45,14 +53,33 @@ class StyleChange:
     empty_row: bool = False
     new_row: bool = False
     empty_sheet: bool = False
+    style: int | None = None  # the style the cell has now
 
 
-def edit_styles(xml: bytes, edits: list[StyleEdit]) -> tuple[bytes, list[StyleChange]]:
-    """Apply style edits to a worksheet part; return the new part and what each edit found."""
+Splice = tuple[int, int, bytes]  # replace xml[start:end] with the bytes
+
+
+def edit_styles(xml: bytes, edits: list[StyleEdit], extra: Sequence[Splice] = ()
+                ) -> tuple[bytes, list[StyleChange]]:
+    """Apply style edits to a worksheet part; return the new part and what each edit found.
+    `extra` splices (outside sheetData, e.g. a legacyDrawing element) are applied in the same
+    pass: a big part is copied once, not once per kind of change."""
+    splices, changes = plan_styles(xml, edits, extra)
+    xml = b"".join(spliced(xml, splices))
+    if any(e.collapse_sheet for e in edits):
+        xml = re.sub(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData></(?:[A-Za-z_][\w.-]*:)?sheetData>",
+                     rb"<\1sheetData/>", xml, count=1)
+    return xml, changes
+
+
+def plan_styles(xml: bytes, edits: list[StyleEdit], extra: Sequence[Splice] = ()
+                ) -> tuple[list[Splice], list[StyleChange]]:
+    """The splices that apply `edits` (plus `extra`) to a worksheet part, found in one forward
+    scan, and what each edit found (`collapse_sheet` is left to edit_styles)."""
     by_row: dict[int, list[StyleEdit]] = {}
     for edit in edits:
         by_row.setdefault(_split(edit.cell)[1], []).append(edit)
-    splices: list[tuple[int, int, bytes]] = []
+    splices: list[Splice] = list(extra)
     changes: list[StyleChange] = []
     pos = 0
     for row_number in sorted(by_row):
@@ -66,21 +93,19 @@ def edit_styles(xml: bytes, edits: list[StyleEdit]) -> tuple[bytes, list[StyleCh
         splices += row_splices
         changes += row_changes
         pos = end
-    xml = _apply(xml, splices)
-    if any(e.collapse_sheet for e in edits):
-        xml = re.sub(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData></(?:[A-Za-z_][\w.-]*:)?sheetData>",
-                     rb"<\1sheetData/>", xml, count=1)
-    return xml, changes
+    return splices, changes
 
 
 def _new_row(xml: bytes, number: int, edits: list[StyleEdit], pos: int
-             ) -> tuple[list[tuple[int, int, bytes]], list[StyleChange]]:
+             ) -> tuple[list[Splice], list[StyleChange]]:
     """Insert a row holding our styled empty cells where row `number` would be."""
-    styled = sorted((e for e in edits if e.style is not None), key=lambda e: column_number(_split(e.cell)[0]))
+    styles = {e.cell: e.target(None) for e in edits}
+    styled = sorted((e for e in edits if styles[e.cell] is not None),
+                    key=lambda e: column_number(_split(e.cell)[0]))
     if not styled:
         return [], [StyleChange(e.cell, None, False, False) for e in edits]
     prefix = _sheet_prefix(xml)
-    cells = b"".join(b'<%sc r="%s" s="%d"/>' % (prefix, e.cell.encode(), e.style) for e in styled)
+    cells = b"".join(b'<%sc r="%s" s="%d"/>' % (prefix, e.cell.encode(), styles[e.cell]) for e in styled)
     row = b'<%srow r="%d">%s</%srow>' % (prefix, number, cells, prefix)
     later = _next_row(xml, number, pos)
     empty_sheet = False
@@ -94,8 +119,8 @@ def _new_row(xml: bytes, number: int, edits: list[StyleEdit], pos: int
         else:
             at = xml.index(b"</" + prefix + b"sheetData>")
             splice = (at, at, row)
-    return [splice], [StyleChange(e.cell, None, True, True, new_row=True, empty_sheet=empty_sheet)
-                      for e in styled]
+    return [splice], [StyleChange(e.cell, None, True, True, new_row=True, empty_sheet=empty_sheet,
+                                  style=styles[e.cell]) for e in styled]
 
 
 def _sheet_prefix(xml: bytes) -> bytes:
@@ -133,7 +158,7 @@ def _find_row(xml: bytes, number: int, pos: int) -> re.Match[bytes] | None:
 
 
 def _edit_row(xml: bytes, row: re.Match[bytes], edits: list[StyleEdit]
-              ) -> tuple[int, list[tuple[int, int, bytes]], list[StyleChange]]:
+              ) -> tuple[int, list[Splice], list[StyleChange]]:
     prefix = row.group(0)[1 : row.group(0).index(b"row")]
     if row.group(2):  # <row .../>: no cells at all
         body_start = body_end = row.end()
@@ -144,24 +169,27 @@ def _edit_row(xml: bytes, row: re.Match[bytes], edits: list[StyleEdit]
         body_end = xml.index(b"</" + prefix + b"row>", body_start)
         close, head_splice = b"", None
     cells = _cells(xml, body_start, body_end)
-    splices: list[tuple[int, int, bytes]] = [head_splice] if head_splice else []
+    splices: list[Splice] = [head_splice] if head_splice else []
     changes = []
     inserts: list[tuple[int, bytes]] = []
     for edit in edits:
         letters, _ = _split(edit.cell)
         cell = cells.get(edit.cell)
         if cell is None:
-            if edit.style is not None:
+            style = edit.target(None)
+            if style is not None:
                 at = _insert_point(cells, column_number(letters), body_end)
-                inserts.append((at, b"<%sc r=\"%s\" s=\"%d\"/>" % (prefix, edit.cell.encode(), edit.style)))
-            changes.append(StyleChange(edit.cell, None, True, True, empty_row=bool(head_splice)))
+                inserts.append((at, b"<%sc r=\"%s\" s=\"%d\"/>" % (prefix, edit.cell.encode(), style)))
+            changes.append(StyleChange(edit.cell, None, True, True, empty_row=bool(head_splice),
+                                       style=style))
             continue
         start, end, tag, previous = cell
+        style = edit.target(previous)
         if edit.remove_if_empty and tag.endswith(b"/>"):
             splices.append((start, end, b""))
         else:
-            splices.append((start, start + len(tag), _with_style(tag, edit.style)))
-        changes.append(StyleChange(edit.cell, previous, False, True))
+            splices.append((start, start + len(tag), _with_style(tag, style)))
+        changes.append(StyleChange(edit.cell, previous, False, True, style=style))
     for at, text in inserts:
         splices.append((at, at, text))
     if _emptied(xml, body_start, body_end, cells, edits, "drop_row"):  # a row we added: drop it
@@ -226,10 +254,12 @@ def _with_style(tag: bytes, style: int | None) -> bytes:
     return tag[:name_end] + b' s="%d"' % style + tag[name_end:]
 
 
-def _apply(xml: bytes, splices: list[tuple[int, int, bytes]]) -> bytes:
+def spliced(xml: bytes, splices: Sequence[Splice]) -> list[bytes | memoryview]:
+    """`xml` with the splices made, as pieces to concatenate: views of the original between the
+    splices (slicing a view does not copy the 100+ MB around each edit) and the new bytes."""
     if not splices:
-        return xml
-    view = memoryview(xml)  # slices of a view do not copy the 100+ MB around each edit
+        return [xml]
+    view = memoryview(xml)
     out: list[bytes | memoryview] = []
     pos = 0
     for start, end, text in sorted(splices, key=lambda s: (s[0], s[1])):
@@ -237,7 +267,7 @@ def _apply(xml: bytes, splices: list[tuple[int, int, bytes]]) -> bytes:
         out.append(text)
         pos = end
     out.append(view[pos:])
-    return b"".join(out)
+    return out
 
 
 def read_styles(xml: bytes, cells: list[str]) -> dict[str, int | None]:

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 import zipfile
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
 
-from workbooks.cellmarks import StyleEdit, edit_styles, read_styles
+from workbooks.cellmarks import Splice, StyleEdit, edit_styles, plan_styles, read_styles, spliced
 from workbooks.model import Mark
 from workbooks.notes import (
     CT_COMMENTS,
@@ -32,6 +33,7 @@ from workbooks.notes import (
 from workbooks.ooxml import CT, PKG_REL, REL, parse, q, read_rels, relative, rels_path, serialise
 from workbooks.package import Package
 from workbooks.styles import StyleBook
+from workbooks.zipcopy import Part, Pieces, read_member
 
 RT_COMMENTS = REL + "/comments"
 
@@ -62,19 +64,25 @@ class PackageEdit:
     package: Package
     types: etree._Element
     styles: StyleBook
-    parts: dict[str, bytes]
+    parts: dict[str, Part]
     removed: set[str]
     taken: set[str]
+    prefetched: dict[str, Future[bytes]] = field(default_factory=dict)  # big parts being inflated
 
     def read(self, part: str) -> bytes | None:
         """A part as changed so far in this save, or as stored."""
         if part in self.parts:
-            return self.parts[part]
+            data = self.parts[part]
+            if isinstance(data, Pieces):
+                data = self.parts[part] = data.join()
+            return data
         if part in self.removed or part not in self.package.members:
             return None
-        return self.zf.read(part)
+        if part in self.prefetched:
+            return self.prefetched.pop(part).result()
+        return read_member(self.zf, part)
 
-    def write(self, part: str, data: bytes) -> None:
+    def write(self, part: str, data: Part) -> None:
         """Replace or add a part in this save."""
         self.parts[part] = data
         self.removed.discard(part)
@@ -126,30 +134,30 @@ class _Sheet:
     def run(self, old: list[dict[str, Any]], new: list[Mark], created: dict[str, str],
             state: MarkState) -> None:
         xml = self.edit.read(self.part) or b""
-        current = read_styles(xml, [r["cell"] for r in old])
-        old_styled = [r for r in old if "mark_style" not in r or current[r["cell"]] == r["mark_style"]]
-        xml, _ = edit_styles(xml, [StyleEdit(r["cell"], r["style"], r["inserted"], r["empty_row"],
-                                             r["new_row"], r["empty_sheet"]) for r in old_styled])
-        xml, created = self._remove_notes(xml, {r["cell"] for r in old if r["note"]}, created)
+        if old:  # a big part is scanned and copied only when there is something to restore
+            current = read_styles(xml, [r["cell"] for r in old])
+            restore = [StyleEdit(r["cell"], r["style"], r["inserted"], r["empty_row"], r["new_row"],
+                                 r["empty_sheet"])
+                       for r in old if "mark_style" not in r or current[r["cell"]] == r["mark_style"]]
+            removal, created = self._remove_notes(xml, {r["cell"] for r in old if r["note"]}, created)
+            xml, _ = edit_styles(xml, restore, removal)
         new = list({m.cell: m for m in new}.values())  # one mark per cell, the last wins
-        base = read_styles(xml, [m.cell for m in new])
-        edits = [StyleEdit(m.cell, self.edit.styles.mark_style(base[m.cell] or 0, m.level))
+        # Every marked cell gets its fill (each mark finds or makes its cell); notes stop at
+        # notes.MAX_SHAPES shapes per drawing.
+        noted, insertion, created = self._add_notes(xml, {m.cell: m.note for m in new}, created)
+        mark_style = self.edit.styles.mark_style
+        edits = [StyleEdit(m.cell, None, restyle=lambda base, level=m.level: mark_style(base or 0, level))
                  for m in new]
-        xml, changes = edit_styles(xml, edits)
-        found = {c.cell: c for c in changes if c.found}
-        # Every marked cell gets its fill; notes stop at notes.MAX_SHAPES shapes per drawing.
-        noted, xml, created = self._add_notes(xml, {m.cell: m.note for m in new if m.cell in found},
-                                              created)
-        mark_styles = {e.cell: e.style for e in edits}
-        for cell, change in found.items():
-            state.marks.append({"sheet": self.name, "cell": cell, "style": change.previous,
-                                "mark_style": mark_styles[cell],
+        splices, changes = plan_styles(xml, edits, insertion)
+        for change in changes:
+            state.marks.append({"sheet": self.name, "cell": change.cell, "style": change.previous,
+                                "mark_style": change.style,
                                 "inserted": change.inserted, "empty_row": change.empty_row,
                                 "new_row": change.new_row, "empty_sheet": change.empty_sheet,
-                                "note": cell in noted})
+                                "note": change.cell in noted})
         if created:
             state.created[self.name] = created
-        self.edit.write(self.part, xml)
+        self.edit.write(self.part, Pieces(spliced(xml, splices)))
 
     def _rels(self) -> dict[str, tuple[str, str, str]]:
         return read_rels(self.edit.read(rels_path(self.part)), self.part)
@@ -161,38 +169,45 @@ class _Sheet:
         return comments, vml
 
     def _remove_notes(self, xml: bytes, cells: set[str], created: dict[str, str]
-                      ) -> tuple[bytes, dict[str, str]]:
+                      ) -> tuple[list[Splice], dict[str, str]]:
+        """Remove our notes on `cells`; the parts we created go when none is left. Returns the
+        splice that takes our legacyDrawing out of the sheet, if it goes too."""
         comments, vml = self._notes_parts()
         if not cells or comments is None or vml is None:
-            return xml, created
+            return [], created
         comments_xml, vml_xml, any_left = remove_notes(
             self.edit.read(comments) or b"", self.edit.read(vml) or b"", cells,
             drop_type=bool(created.get("shapetype")))
         self.edit.write(comments, comments_xml)
         self.edit.write(vml, vml_xml)
         if any_left:
-            return xml, created
+            return [], created
         if created.get("comments"):
             self._drop_part(comments)
         legacy = created.get("legacy", "").encode()
-        if created.get("vml") and legacy and legacy in xml:  # not if Excel rewrote the sheet since
-            self._drop_part(vml)
-            xml = xml.replace(legacy, b"", 1)
-        return xml, {}
+        at = xml.rfind(legacy) if created.get("vml") and legacy else -1  # it sits near the end
+        if at < 0:  # not if Excel rewrote the sheet since
+            return [], {}
+        self._drop_part(vml)
+        return [(at, at + len(legacy), b"")], {}
 
     def _add_notes(self, xml: bytes, notes: dict[str, str], created: dict[str, str]
-                   ) -> tuple[set[str], bytes, dict[str, str]]:
+                   ) -> tuple[set[str], list[Splice], dict[str, str]]:
+        """Add notes on the cells that have none; returns the cells noted and the splice that
+        puts a legacyDrawing element into the sheet when we create its drawing."""
         if not notes:
-            return set(), xml, created
+            return set(), [], created
         comments, vml = self._notes_parts()
         created = dict(created)
+        insertion: list[Splice] = []
         if vml is None:
             vml = self.edit.free("xl/drawings/vmlDrawing{}.vml")
             self.edit.write(vml, new_vml(self._free_block()))
             self.edit.default("vml", CT_VML)
             rid = self._add_rel(RT_VML, vml)
             legacy = f'<legacyDrawing xmlns:r="{REL}" r:id="{rid}"/>'
-            xml = _insert_legacy(xml, legacy.encode())
+            at = _legacy_position(xml)
+            insertion.append((at, at, legacy.encode()))
             created.update(vml="1", legacy=legacy)
         if comments is None:
             comments = self.edit.free("xl/comments{}.xml")
@@ -206,7 +221,7 @@ class _Sheet:
             created["shapetype"] = "1"
         self.edit.write(comments, comments_xml)
         self.edit.write(vml, vml_xml)
-        return set(added), xml, created
+        return set(added), insertion, created
 
     def _free_block(self) -> int:
         used: set[int] = set()
@@ -248,16 +263,10 @@ class _Sheet:
             self.edit.removed.add(part)
 
 
-def _insert_legacy(xml: bytes, element: bytes) -> bytes:
-    """Put `element` where legacyDrawing goes: before the first top-level child of <worksheet>
-    that must follow it, else before </worksheet>. Only the (small) tail after sheetData is
-    scanned, tracking depth, so elements nested in e.g. a data bar's cfRule/extLst are skipped."""
-    at = _legacy_position(xml)
-    view = memoryview(xml)
-    return b"".join((view[:at], element, view[at:]))
-
-
 def _legacy_position(xml: bytes) -> int:
+    """Where legacyDrawing goes: before the first top-level child of <worksheet> that must
+    follow it, else before </worksheet>. Only the (small) tail after sheetData is scanned,
+    tracking depth, so elements nested in e.g. a data bar's cfRule/extLst are skipped."""
     name = xml.rfind(b"sheetData")
     pos = xml.index(b">", name) + 1 if name >= 0 else 0
     depth = 1  # inside <worksheet>
