@@ -15,8 +15,10 @@ _CURRENCY = re.compile(r"^(?:R\$|US\$|U\$S|\$|€|£|BRL|USD|EUR|GBP)\s*|\s*(?:B
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"  # what a number cell reads as
 _PLAIN = re.compile(PLAIN_NUMBER)
-_GROUPED_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
-_GROUPED_COMMA = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+# A thousands group never leads with 0: "0,001" and "0.001" are decimals in either locale.
+_LEAD = r"[1-9]\d{0,2}"
+_GROUPED_DOT = re.compile(rf"^[+-]?{_LEAD}(\.\d{{3}})+(,\d+)?$")
+_GROUPED_COMMA = re.compile(rf"^[+-]?{_LEAD}(,\d{{3}})+(\.\d+)?$")
 
 
 def parse_number(text: str, locale: str = "en") -> float | None:
@@ -25,7 +27,8 @@ def parse_number(text: str, locale: str = "en") -> float | None:
     Accepts currency marks (R$, $, €, BRL...), spaces and apostrophes as thousands marks,
     "(12,50)" and trailing "-" as negatives, a trailing "%" (divides by 100), and both
     "1.234,56" and "1,234.56". A lone separator followed by exactly three digits is a
-    thousands mark in pt-BR ("1.234" = 1234) and a decimal point in en.
+    thousands mark in pt-BR ("1.234" = 1234) and a decimal point in en; after a lone 0 it is
+    always a decimal mark ("0,001" = 0.001), as no thousands group starts with 0.
     """
     s = text.strip()
     if not s:
@@ -63,13 +66,11 @@ def _to_float(s: str, locale: str) -> float | None:
         return float(s.replace(",", ""))
     if re.fullmatch(r"\d*,\d+", s):  # "1,5" or ",5": a decimal comma
         return float(s.replace(",", "."))
-    if re.fullmatch(r"\d+,\d{3}", s):  # pt-BR "1,234" handled above; en: thousands
-        return float(s.replace(",", ""))
     return None
 
 
 def _is_pt_thousands(s: str, locale: str) -> bool:
-    return locale == "pt-BR" and bool(re.fullmatch(r"\d{1,3}(\.\d{3})+", s))
+    return locale == "pt-BR" and bool(re.fullmatch(rf"{_LEAD}(\.\d{{3}})+", s))
 
 
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")

@@ -12,13 +12,16 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
 import fastexcel
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from workbooks.zipcopy import BIG_PART, Pieces, read_member, rewrite_zip
+from workbooks.zipcopy import BIG_PART, Inflated, Spliced, inflate_ahead, read_member, rewrite_zip
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -81,14 +84,14 @@ def test_a_big_part_is_written_in_chunks_the_standard_library_reads(
     path, data = big_zip
     bigger = data * 4  # ~36 MB: three 16 MB chunks, sync-flushed and concatenated
     cut = 16 * 1024 * 1024 - 3  # pieces straddling the chunk boundary, as splices make them
-    part = Pieces([bigger[:5], memoryview(bigger)[5:cut], b"", bigger[cut:cut + 7],
-                   memoryview(bigger)[cut + 7:]]) if as_pieces else bigger
+    part = Spliced(bigger, [(5, 5, b"ab"), (cut, cut + 7, b"XY"), (len(bigger), len(bigger), b"z")]
+                   ) if as_pieces else bigger
     out = tmp_path / "out.zip"
     rewrite_zip(path, out, {"big.xml": part, "new.xml": b"<b/>"}, set())
     with zipfile.ZipFile(out) as zf:
         assert zf.testzip() is None  # every member inflates with its CRC-32
         assert zf.namelist() == ["small.xml", "big.xml", "new.xml"]
-        assert zf.read("big.xml") == bigger
+        assert zf.read("big.xml") == (part.join() if as_pieces else bigger)
         assert zf.getinfo("big.xml").compress_size < len(bigger) // 4
 
 
@@ -142,3 +145,64 @@ def test_marks_on_a_big_sheet_are_put_kept_and_removed_exactly(orders_book: Path
     done = cli("clear", book)
     assert done.returncode == 0, done.stderr
     assert _sheet_xml(book) == original  # byte for byte, ~13 MB
+
+
+# Chunks deflated ahead: the save deflates only the chunks its splices touch. Small CHUNK and
+# BIG_PART stand in for 16 MiB and 8 MB so that random splices meet every boundary case (at a
+# boundary, across one, swallowing a whole chunk, at the very end).
+
+SMALL_CHUNK, SOURCE_LEN = 1_000, 5_500
+
+
+def _write_spliced(source: bytes, splices: list[tuple[int, int, bytes]], folder: Path
+                   ) -> tuple[bytes, bytes, Inflated]:
+    """Store `source`, inflate it ahead, save it spliced; (stored part, raw deflate, ahead)."""
+    import workbooks.zipcopy as zipcopy
+
+    path, out = folder / "in.zip", folder / "out.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("big.xml", source)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(zipcopy, "CHUNK", SMALL_CHUNK)
+        mp.setattr(zipcopy, "BIG_PART", 100)
+        ahead = inflate_ahead(path, "big.xml")
+        rewrite_zip(path, out, {"big.xml": Spliced(ahead.data, splices, ahead.deflated)}, set())
+    with zipfile.ZipFile(out) as zf:
+        info = zf.getinfo("big.xml")
+        raw = out.read_bytes()
+        start = info.header_offset + 30 + len(info.filename)
+        return zf.read("big.xml"), raw[start:start + info.compress_size], ahead
+
+
+def test_untouched_chunks_are_reused_as_deflated_ahead(tmp_path: Path) -> None:
+    source = _xml_like(SOURCE_LEN)[:SOURCE_LEN]
+    stored, deflated, ahead = _write_spliced(source, [], tmp_path)
+    assert stored == source and len(ahead.deflated) == 6
+    assert deflated == b"".join(ahead.deflated)  # nothing deflated again
+
+    splice = [(2_500, 2_510, b"<c s='9'/>")]  # inside chunk 2 only
+    stored, deflated, ahead = _write_spliced(source, splice, tmp_path)
+    assert stored == source[:2_500] + b"<c s='9'/>" + source[2_510:]
+    assert deflated.startswith(b"".join(ahead.deflated[:2]))
+    assert deflated.endswith(b"".join(ahead.deflated[3:]))
+
+
+@given(st.lists(st.tuples(st.integers(0, SOURCE_LEN), st.integers(0, 2_500), st.binary(max_size=6)),
+                max_size=6))
+@settings(max_examples=60, deadline=None)
+def test_any_splices_give_the_spliced_part(raw_splices: list[tuple[int, int, bytes]]) -> None:
+    source = _xml_like(SOURCE_LEN)[:SOURCE_LEN]
+    splices, pos = [], 0
+    for start, length, text in sorted(raw_splices):
+        if start < pos:
+            continue  # splices never overlap
+        end = min(start + length, SOURCE_LEN)
+        splices.append((start, end, text))
+        pos = max(end, start + 1)
+    with tempfile.TemporaryDirectory() as folder:
+        stored, _, _ = _write_spliced(source, splices, Path(folder))
+    expected, pos = b"", 0
+    for start, end, text in splices:
+        expected += source[pos:start] + text
+        pos = end
+    assert stored == expected + source[pos:]

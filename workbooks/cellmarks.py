@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from workbooks.model import column_number
+from workbooks.zipcopy import Splice, Spliced
 
 _CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 _ROW = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?row\b[^>]*?\sr="(\d+)"[^>]*?(/?)>')
@@ -56,16 +57,13 @@ class StyleChange:
     style: int | None = None  # the style the cell has now
 
 
-Splice = tuple[int, int, bytes]  # replace xml[start:end] with the bytes
-
-
 def edit_styles(xml: bytes, edits: list[StyleEdit], extra: Sequence[Splice] = ()
                 ) -> tuple[bytes, list[StyleChange]]:
     """Apply style edits to a worksheet part; return the new part and what each edit found.
     `extra` splices (outside sheetData, e.g. a legacyDrawing element) are applied in the same
     pass: a big part is copied once, not once per kind of change."""
     splices, changes = plan_styles(xml, edits, extra)
-    xml = b"".join(spliced(xml, splices))
+    xml = Spliced(xml, splices).join()
     if any(e.collapse_sheet for e in edits):
         xml = re.sub(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData></(?:[A-Za-z_][\w.-]*:)?sheetData>",
                      rb"<\1sheetData/>", xml, count=1)
@@ -252,22 +250,6 @@ def _with_style(tag: bytes, style: int | None) -> bytes:
         return tag
     name_end = tag.index(b"c", 1) + 1
     return tag[:name_end] + b' s="%d"' % style + tag[name_end:]
-
-
-def spliced(xml: bytes, splices: Sequence[Splice]) -> list[bytes | memoryview]:
-    """`xml` with the splices made, as pieces to concatenate: views of the original between the
-    splices (slicing a view does not copy the 100+ MB around each edit) and the new bytes."""
-    if not splices:
-        return [xml]
-    view = memoryview(xml)
-    out: list[bytes | memoryview] = []
-    pos = 0
-    for start, end, text in sorted(splices, key=lambda s: (s[0], s[1])):
-        out.append(view[pos:start])
-        out.append(text)
-        pos = end
-    out.append(view[pos:])
-    return out
 
 
 def read_styles(xml: bytes, cells: list[str]) -> dict[str, int | None]:

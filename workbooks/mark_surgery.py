@@ -19,7 +19,7 @@ from typing import Any
 
 from lxml import etree
 
-from workbooks.cellmarks import Splice, StyleEdit, edit_styles, plan_styles, read_styles, spliced
+from workbooks.cellmarks import StyleEdit, edit_styles, plan_styles, read_styles
 from workbooks.model import Mark
 from workbooks.notes import (
     CT_COMMENTS,
@@ -33,7 +33,7 @@ from workbooks.notes import (
 from workbooks.ooxml import CT, PKG_REL, REL, parse, q, read_rels, relative, rels_path, serialise
 from workbooks.package import Package
 from workbooks.styles import StyleBook
-from workbooks.zipcopy import Part, Pieces, read_member
+from workbooks.zipcopy import Inflated, Part, Splice, Spliced, read_member
 
 RT_COMMENTS = REL + "/comments"
 
@@ -67,20 +67,27 @@ class PackageEdit:
     parts: dict[str, Part]
     removed: set[str]
     taken: set[str]
-    prefetched: dict[str, Future[bytes]] = field(default_factory=dict)  # big parts being inflated
+    prefetched: dict[str, Future[Inflated]] = field(default_factory=dict)  # big parts, inflated ahead
+    ahead: dict[str, Inflated] = field(default_factory=dict)
 
     def read(self, part: str) -> bytes | None:
         """A part as changed so far in this save, or as stored."""
         if part in self.parts:
             data = self.parts[part]
-            if isinstance(data, Pieces):
+            if isinstance(data, Spliced):
                 data = self.parts[part] = data.join()
             return data
         if part in self.removed or part not in self.package.members:
             return None
         if part in self.prefetched:
-            return self.prefetched.pop(part).result()
+            self.ahead[part] = self.prefetched.pop(part).result()
+            return self.ahead[part].data
         return read_member(self.zf, part)
+
+    def deflated_ahead(self, part: str, data: bytes) -> tuple[bytes, ...]:
+        """The chunks of `part` deflated ahead, if `data` is exactly what was inflated ahead."""
+        ahead = self.ahead.get(part)
+        return ahead.deflated if ahead is not None and ahead.data is data else ()
 
     def write(self, part: str, data: Part) -> None:
         """Replace or add a part in this save."""
@@ -157,7 +164,7 @@ class _Sheet:
                                 "note": change.cell in noted})
         if created:
             state.created[self.name] = created
-        self.edit.write(self.part, Pieces(spliced(xml, splices)))
+        self.edit.write(self.part, Spliced(xml, splices, self.edit.deflated_ahead(self.part, xml)))
 
     def _rels(self) -> dict[str, tuple[str, str, str]]:
         return read_rels(self.edit.read(rels_path(self.part)), self.part)

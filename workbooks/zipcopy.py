@@ -16,7 +16,7 @@ import os
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,22 +27,62 @@ except ImportError:  # pragma: no cover - platforms without an isal wheel
     fast_zlib = zlib  # type: ignore[no-redef]
 
 
-@dataclass(frozen=True)
-class Pieces:
-    """A part given as buffers to concatenate: a big sheet with a few cells spliced is deflated
-    straight from the original bytes and the splices, never copied whole into one new object."""
+Splice = tuple[int, int, bytes]  # replace source[start:end] with the bytes
 
-    buffers: Sequence[bytes | memoryview]
+
+@dataclass(frozen=True)
+class Spliced:
+    """A part given as its stored bytes and a few splices: a big sheet with some cells marked is
+    deflated straight from the original bytes (never copied whole into a new object), and its
+    chunks that no splice touches reuse `deflated`, the chunks deflated ahead (`inflate_ahead`)."""
+
+    source: bytes
+    splices: Sequence[Splice] = ()
+    deflated: Sequence[bytes] = ()
 
     def __len__(self) -> int:
-        return sum(len(b) for b in self.buffers)
+        return len(self.source) + sum(len(text) - (end - start) for start, end, text in self.splices)
+
+    def pieces(self) -> list[bytes | memoryview]:
+        """The part as buffers to concatenate: views of the source between splices, and the
+        splices' bytes."""
+        if not self.splices:
+            return [self.source]
+        view = memoryview(self.source)
+        out: list[bytes | memoryview] = []
+        pos = 0
+        for start, end, text in sorted(self.splices, key=lambda s: (s[0], s[1])):
+            out += [view[pos:start], text]
+            pos = end
+        out.append(view[pos:])
+        return out
 
     def join(self) -> bytes:
         """The part as one bytes object."""
-        return b"".join(self.buffers)
+        return b"".join(self.pieces())
 
 
-Part = bytes | Pieces
+Part = bytes | Spliced
+
+
+@dataclass(frozen=True)
+class Inflated:
+    """A big member inflated, and its CHUNK-byte runs deflated one by one (the last finished)."""
+
+    data: bytes
+    deflated: tuple[bytes, ...]
+
+
+def inflate_ahead(path: Path, name: str) -> Inflated:
+    """Inflate a big member and deflate it again in chunks, ahead of a save that will mark a few
+    cells in it: run on an idle core while the sheet is being read, it leaves the save only the
+    chunks its splices touch to deflate (a 1M-row sheet: 2 of 27 chunks)."""
+    with zipfile.ZipFile(path) as zf:
+        data = read_member(zf, name)
+    view = memoryview(data)
+    count = max(1, -(-len(data) // CHUNK))
+    return Inflated(data, tuple(_deflate([view[k * CHUNK:(k + 1) * CHUNK]], k == count - 1)
+                                for k in range(count)))
 
 
 def rewrite_zip(source: Path, target: Path, replaced: dict[str, Part], removed: set[str]) -> None:
@@ -107,7 +147,7 @@ def _copy_raw(zout: zipfile.ZipFile, raw, info: zipfile.ZipInfo, span: tuple[int
 
 
 BIG_PART = 8 * 1024 * 1024
-_CHUNK = 16 * 1024 * 1024
+CHUNK = 16 * 1024 * 1024
 
 
 def _write_new(zout: zipfile.ZipFile, name: str, data: Part, like: zipfile.ZipInfo | None) -> None:
@@ -116,22 +156,23 @@ def _write_new(zout: zipfile.ZipFile, name: str, data: Part, like: zipfile.ZipIn
     if like is not None:
         info.external_attr = like.external_attr
     if len(data) > BIG_PART:
-        _write_big(zout, info, data.buffers if isinstance(data, Pieces) else [data])
+        _write_big(zout, info, data if isinstance(data, Spliced) else Spliced(data))
     else:
-        zout.writestr(info, data.join() if isinstance(data, Pieces) else data)
+        zout.writestr(info, data.join() if isinstance(data, Spliced) else data)
 
 
-def _write_big(zout: zipfile.ZipFile, info: zipfile.ZipInfo, buffers: Sequence[bytes | memoryview]) -> None:
+def _write_big(zout: zipfile.ZipFile, info: zipfile.ZipInfo, part: Spliced) -> None:
     """A big part (a sheet we rewrote to mark a few cells), deflated at level 1 (ISA-L) in chunks
-    on all cores: each chunk ends with a sync flush, so the chunks concatenate into one valid stream."""
-    size = sum(len(b) for b in buffers)
+    on all cores; chunks deflated ahead and untouched by the splices are reused as they are."""
+    size = len(part)
     if size >= 0xFFFFFFFF:
         raise ValueError(f"{info.filename} is over 4 GiB")
-    chunks = list(_chunks(buffers, _CHUNK))
-    last = len(chunks) - 1
+    segments = _segments(part)
+    last = len(segments) - 1
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        crc = pool.submit(_crc32, buffers)
-        parts = list(pool.map(lambda i: _deflate(chunks[i], i == last), range(len(chunks))))
+        crc = pool.submit(_crc32, [p for pieces, _ in segments for p in pieces])
+        parts = list(pool.map(lambda i: segments[i][1] or _deflate(segments[i][0], i == last),
+                              range(len(segments))))
     compressed = b"".join(parts)
     info.CRC, info.file_size, info.compress_size = crc.result(), size, len(compressed)
     info.flag_bits &= ~0x08  # sizes are known: no data descriptor
@@ -145,22 +186,32 @@ def _write_big(zout: zipfile.ZipFile, info: zipfile.ZipInfo, buffers: Sequence[b
     zout._didModify = True  # type: ignore[attr-defined]
 
 
-def _chunks(buffers: Sequence[bytes | memoryview], size: int) -> Iterator[list[memoryview]]:
-    """The concatenation of `buffers` cut into runs of `size` bytes (views, no copies)."""
-    chunk: list[memoryview] = []
-    room = size
-    for buffer in buffers:
-        view = memoryview(buffer)
-        while len(view):
-            piece = view[:room]
-            chunk.append(piece)
-            room -= len(piece)
-            view = view[len(piece):]
-            if room == 0:
-                yield chunk
-                chunk, room = [], size
-    if chunk:
-        yield chunk
+def _segments(part: Spliced) -> list[tuple[list[bytes | memoryview], bytes | None]]:
+    """The part cut at the source's CHUNK boundaries, each run with the splices that start in it
+    (a run grows to the end of a splice that crosses its boundary): (pieces, the chunk deflated
+    ahead when the run is exactly that untouched chunk, else None)."""
+    source, view = part.source, memoryview(part.source)
+    todo = sorted(part.splices, key=lambda s: (s[0], s[1]))
+    count = max(1, -(-len(source) // CHUNK))
+    reusable = len(part.deflated) == count
+    segments: list[tuple[list[bytes | memoryview], bytes | None]] = []
+    low, i = 0, 0
+    for k in range(count):
+        natural = len(source) if k == count - 1 else (k + 1) * CHUNK
+        high = natural
+        if high <= low and k < count - 1:
+            continue  # swallowed by a splice that ran past it
+        pieces: list[bytes | memoryview] = []
+        cursor = low
+        while i < len(todo) and (todo[i][0] < high or k == count - 1):
+            start, end, text = todo[i]
+            pieces += [view[cursor:start], text]
+            cursor, high, i = end, max(high, end), i + 1
+        pieces.append(view[cursor:high])
+        untouched = len(pieces) == 1 and low == k * CHUNK and high == natural
+        segments.append((pieces, part.deflated[k] if untouched and reusable else None))
+        low = high
+    return segments
 
 
 def _crc32(buffers: Sequence[bytes | memoryview]) -> int:
@@ -170,7 +221,7 @@ def _crc32(buffers: Sequence[bytes | memoryview]) -> int:
     return crc
 
 
-def _deflate(chunk: list[memoryview], final: bool) -> bytes:
+def _deflate(chunk: Sequence[bytes | memoryview], final: bool) -> bytes:
     """One chunk as raw DEFLATE blocks; all but the last end with a sync flush (byte-aligned,
     not final), so the chunks concatenate into one valid stream."""
     packer = fast_zlib.compressobj(1, fast_zlib.DEFLATED, -15)
