@@ -67,6 +67,38 @@ def normalised(values: pd.Series) -> pd.Series:
         text = pc.cast(pa.array(values.array), pa.string())
     else:
         text = pa.array(values.astype(object), type=pa.string(), from_pandas=True)
-    text = pc.replace_substring_regex(pc.utf8_normalize(text, "NFKD"), r"\pM", "")
-    text = pc.replace_substring_regex(pc.utf8_lower(text), r"[^0-9a-z]+", "")
+    if pc.all(pc.string_is_ascii(text)).as_py():  # no accents to take off: byte by byte
+        text = _ascii_key(text)
+    else:
+        text = pc.replace_substring_regex(pc.utf8_normalize(text, "NFKD"), r"\pM", "")
+        text = pc.replace_substring_regex(pc.utf8_lower(text), r"[^0-9a-z]+", "")
     return pd.Series(pd.arrays.ArrowExtensionArray(text), index=values.index)
+
+
+# Each ASCII byte's key byte: digits and lower-case letters kept, capitals lowered, the rest 0
+# (dropped): what lower-casing and removing [^0-9a-z]+ do to ASCII text.
+_ASCII_KEY = np.zeros(256, dtype=np.uint8)
+for _byte in b"0123456789abcdefghijklmnopqrstuvwxyz":
+    _ASCII_KEY[_byte] = _byte
+for _byte in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+    _ASCII_KEY[_byte] = _byte + 32
+
+
+def _ascii_key(text: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """ASCII strings lower-cased with everything but letters and digits removed, on the bytes
+    at once: the kept bytes are packed and each string's end moved back by what was dropped."""
+    strings = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    if not len(strings):
+        return strings
+    if strings.offset:
+        strings = pa.concat_arrays([strings])  # a copy that starts at its buffers' start
+    validity, offset_buffer, data_buffer = strings.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int32, count=len(strings) + 1)
+    data = np.frombuffer(data_buffer, dtype=np.uint8, count=int(offsets[-1])) \
+        if data_buffer is not None else np.zeros(0, dtype=np.uint8)
+    mapped = _ASCII_KEY[data]
+    kept = mapped != 0
+    before = np.zeros(len(data) + 1, dtype=np.int32)  # kept bytes before each byte
+    np.cumsum(kept, dtype=np.int32, out=before[1:])
+    return pa.StringArray.from_buffers(len(strings), pa.py_buffer(before[offsets]),
+                                       pa.py_buffer(mapped[kept]), validity, strings.null_count)

@@ -164,7 +164,7 @@ def check_choices(checker: Checker, table: Table) -> None:
 
 def key_frame(table: Table, columns: Iterable[str]) -> pd.DataFrame:
     """Key columns normalised for comparison (case, accents and spaces ignored)."""
-    out = pd.DataFrame(index=table.frame.index)
+    out: dict[str, pd.Series] = {}
     for column in columns:
         values = table.frame[column]
         if table.spec.column(column).kind in NUMERIC_KINDS | {Kind.DATE}:
@@ -174,7 +174,7 @@ def key_frame(table: Table, columns: Iterable[str]) -> pd.DataFrame:
                                      na_action="ignore")
         else:
             out[column] = normalised(values)
-    return out
+    return pd.DataFrame(out, index=table.frame.index)
 
 
 def check_unique(checker: Checker, table: Table) -> None:
@@ -189,6 +189,8 @@ def check_unique(checker: Checker, table: Table) -> None:
     for c in present:
         usable &= ~table.unreadable.get(c, pd.Series(False, index=keys.index))
     repeated = keys[usable].duplicated(keep="first").reindex(keys.index, fill_value=False)
+    if not repeated.any():
+        return
     first_rows = keys.reset_index().groupby(present, dropna=False)["index"].transform("first")
     first = pd.Series(first_rows.to_numpy(), index=keys.index)
     checker.flag(table, "key.duplicate", present[-1], repeated,

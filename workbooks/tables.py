@@ -7,7 +7,9 @@ that fail go through the per-cell tolerant parsers of engine.parsing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -101,15 +103,20 @@ def read_table(grid: Grid, spec: SheetSpec, locale: str = "en") -> Table:
     if header_row is None:
         return _headerless(grid, spec, area, locale)
     header = area.loc[header_row]
-    mapping, extra = _match_columns(header, spec)
+    mapping, extra = _match_columns(header.items(), spec)
     body = area.loc[header_row + 1 :]
-    body = body[body.notna().any(axis=1)]
+    filled = body.notna().any(axis=1)
+    if not filled.all():  # blank rows dropped (a copy of every column: only when there are)
+        body = body[filled]
     letters = {name: column_letter(col) for name, col in mapping.items()}
     table = Table(spec, grid.sheet, header_row, pd.DataFrame(index=body.index), letters,
                   extra_columns=extra)
     table.issues.extend(_missing_columns(grid.sheet, spec, mapping, header_row, header, locale))
+    columns: dict[str, pd.Series] = {}
     for name, col in mapping.items():
-        _read_column(table, spec.column(name), body[col], grid.errors, col, locale)
+        columns[name] = _read_column(table, spec.column(name), body[col], grid.errors, col, locale)
+    if columns:  # built at once: inserting column by column costs more than reading them
+        table.frame = pd.DataFrame(columns, index=body.index)
     return table
 
 
@@ -125,8 +132,9 @@ def _data_area(grid: Grid, spec: SheetSpec) -> tuple[pd.DataFrame, int | None]:
         cols = [c for c in frame.columns if table.min_col <= c <= table.max_col]
         return frame.loc[table.min_row : table.max_row, cols], table.min_row
     best_row, best_score = None, 0
-    for row in frame.index[:HEADER_SEARCH_ROWS]:
-        score = len(_match_columns(frame.loc[row], spec)[0])
+    top = [pa.array(frame[col].array[:HEADER_SEARCH_ROWS]).to_pylist() for col in frame.columns]
+    for row, cells in zip(frame.index, zip(*top, strict=True), strict=False):
+        score = len(_match_columns(zip(frame.columns, cells, strict=True), spec)[0])
         if score > best_score:
             best_row, best_score = row, score
     return frame, best_row
@@ -139,16 +147,18 @@ def _best_table(grid: Grid, spec: SheetSpec) -> TableRange | None:
         if row is None:
             continue
         header = row[[c for c in grid.frame.columns if table.min_col <= c <= table.max_col]]
-        score = len(_match_columns(header, spec)[0])
+        score = len(_match_columns(header.items(), spec)[0])
         if score > best_score:
             best, best_score = table, score
     return best
 
 
-def _match_columns(header: pd.Series, spec: SheetSpec) -> tuple[dict[str, int], list[str]]:
+def _match_columns(header: Iterable[tuple[Any, Any]], spec: SheetSpec) -> tuple[dict[str, int], list[str]]:
+    """Canonical column -> sheet column, and the header texts no column claims, from (sheet
+    column, header cell) pairs."""
     mapping: dict[str, int] = {}
     extra: list[str] = []
-    for col, text in header.items():
+    for col, text in header:
         if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
             continue
         column = spec.column_for(text)
@@ -186,7 +196,8 @@ def _missing_sheet(spec: SheetSpec) -> Issue:
 
 
 def _read_column(table: Table, column: Column, raw: pd.Series, errors: dict[tuple[int, int], str],
-                 col: int, locale: str) -> None:
+                 col: int, locale: str) -> pd.Series:
+    """One column's values parsed (returned), its unreadable cells and their issues noted."""
     text = pa.array(raw.array) if len(raw) else pa.array([], pa.string())
     if column.kind in NUMERIC_KINDS:
         values, bad = _numbers(text, locale)
@@ -199,22 +210,25 @@ def _read_column(table: Table, column: Column, raw: pd.Series, errors: dict[tupl
     else:  # text stays Arrow strings: no Python object per cell
         values = pd.arrays.ArrowExtensionArray(text)
         bad = np.zeros(len(text), dtype=bool)
-    table.frame[column.name] = pd.Series(values, index=raw.index)
     table.unreadable[column.name] = pd.Series(bad, index=raw.index)
     for position in np.flatnonzero(bad):
         row = int(raw.index[position])
         table.issues.append(_read_issue(table, column, row, str(text[position]), "read.unreadable",
                                         locale, KIND_NAMES[locale == "pt-BR"].get(column.kind, "")))
     for (row, err_col), error in errors.items():
-        if err_col == col and row in table.frame.index:
+        if err_col == col and row in raw.index:
             table.unreadable[column.name][row] = True
             table.issues.append(_read_issue(table, column, row, error, "read.error_value", locale))
+    return pd.Series(values, index=raw.index)
 
 
 def _numbers(text: pa.Array, locale: str) -> tuple[np.ndarray, np.ndarray]:
     """Plain numbers parsed at once; only the rest go through the tolerant per-cell parser."""
-    plain = pc.fill_null(pc.match_substring_regex(text, PLAIN_NUMBER), False)
-    numbers = pc.cast(pc.if_else(plain, text, pa.scalar(None, pa.string())), pa.float64())
+    try:  # every cell a plain number, as number cells read: one cast (Arrow parses no more
+        numbers = pc.cast(text, pa.float64())  # than PLAIN_NUMBER as a finite number)
+    except pa.ArrowInvalid:
+        plain = pc.fill_null(pc.match_substring_regex(text, PLAIN_NUMBER), False)
+        numbers = pc.cast(pc.if_else(plain, text, pa.scalar(None, pa.string())), pa.float64())
     values = numbers.to_numpy(zero_copy_only=False).astype("float64", copy=True)
     values[~np.isfinite(values)] = np.nan
     present = text.is_valid().to_numpy(zero_copy_only=False)
