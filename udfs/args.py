@@ -1,49 +1,113 @@
-"""What Excel hands a UDF, made plain: error cells, optional text arguments, a top-left address.
+"""What Excel hands a UDF, made plain: range arguments, error cells, optional text arguments, a
+top-left address.
 
-xlwings reads our arguments with err_to_str=True, which turns the seven classic error cells
-(#N/A, #DIV/0!...) into their text. The newer ones (#SPILL!, #CALC!...) still arrive as the COM
-error number (0x800A0000 + Excel's xlErr code), so they are named here too: no error cell is
-ever read as a blank or a number.
+A whole-range argument (BO_VALIDATE's table) is read by `TableArg`, our xlwings converter: it
+takes the raw values COM hands over and does err_to_str's job column by column, instead of
+xlwings' default cleaning, which visits every cell in Python (on 10,000 rows it took as long as
+all of BO_VALIDATE takes now). Every error cell is named: the seven classic ones (#N/A,
+#DIV/0!...) exactly as xlwings' err_to_str names them, and the newer ones (#SPILL!, #CALC!...),
+which xlwings leaves as the COM error number (0x800A0000 + Excel's xlErr code), too: no error
+cell is ever read as a blank or a number. The other arguments are single values read by
+xlwings' own converters.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from xlwings.conversion import Converter, RawValueAccessor
 
 from engine.errors import BadArguments
 from engine.schema import INPUT_SHEETS, SheetSpec, normalise, spec_for_sheet_name
 from engine.vocab import config_choice
-from workbooks.memory import EXCEL_ERRORS, cell_text
+from workbooks.memory import COM_ERRORS, EXCEL_ERRORS, cell_text, com_error
 from workbooks.model import column_letter, column_number
 
-_COM_ERROR_BASE = -2146828288  # 0x800A0000 as a signed 32-bit int
-XL_ERROR_CODES = {  # Excel's XlCVError values
-    2000: "#NULL!", 2007: "#DIV/0!", 2015: "#VALUE!", 2023: "#REF!", 2029: "#NAME?",
-    2036: "#NUM!", 2042: "#N/A", 2043: "#GETTING_DATA", 2045: "#SPILL!", 2046: "#CONNECT!",
-    2047: "#BLOCKED!", 2048: "#UNKNOWN!", 2049: "#FIELD!", 2050: "#CALC!",
-}
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
+# What xlwings' err_to_str names (xlwings._xlwindows.cell_errors, a Windows-only module; a test
+# checks they agree): the seven classic errors. Without err_to_str xlwings reads them as blanks.
+XLWINGS_CELL_ERRORS = {code: name for code, name in COM_ERRORS.items()
+                       if name in {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"}}
 
 
 def excel_error(value: Any) -> str | None:
     """The error a cell shows ("#N/A"...), or None when the value is not an error cell."""
     if isinstance(value, str):
         return value if value in EXCEL_ERRORS else None
-    if type(value) is int and 2000 <= value - _COM_ERROR_BASE < 2100:
-        return XL_ERROR_CODES.get(value - _COM_ERROR_BASE, "#UNKNOWN!")
-    return None
+    return com_error(value)
 
 
-def name_errors(rows: list[list[Any]]) -> list[list[Any]]:
-    """The rows with COM error numbers replaced by the error's text. Rows are copied only when
-    one holds an int at all (pywin32 gives numbers as floats): a 10,000-row table is scanned at C
-    speed and, almost always, returned as it is."""
-    if int not in set(map(type, itertools.chain.from_iterable(rows))):
-        return rows
-    return [[(excel_error(v) or v) if type(v) is int else v for v in row] for row in rows]
+@dataclass(frozen=True)
+class RangeColumns:
+    """A range argument column by column, as read with err_to_str: an error cell is its text
+    ("#N/A", "#SPILL!"...); every other value is as COM hands it over (floats, strings, COM
+    dates, Decimal for a currency cell, None or "" when blank), which
+    workbooks.memory.columns_to_grid reads exactly as it reads xlwings' cleaned values.
+    `kinds` holds each column's set of value types (the grid reuses them)."""
+
+    columns: list[Sequence[Any]]
+    kinds: list[set[type]]
+    height: int
+
+    @property
+    def width(self) -> int:
+        """How many columns."""
+        return len(self.columns)
+
+    def rows(self) -> list[list[Any]]:
+        """The cells row by row (for small ranges and tests)."""
+        return [list(row) for row in zip(*self.columns, strict=True)]
+
+
+def read_range(value: Any, err_to_str: bool = True) -> RangeColumns:
+    """A range or array argument as COM hands it over (one cell: the value; a range: a tuple of
+    row tuples; a one-row array: possibly a flat tuple), or rows given from Python, as columns.
+    With `err_to_str` every COM error number becomes the error's text; without, the seven
+    classic ones are blanks, as xlwings reads them. Only a column that holds an int (COM gives
+    numbers as floats) is looked at cell by cell."""
+    if isinstance(value, RangeColumns):
+        return value
+    if not isinstance(value, list | tuple):
+        rows: Sequence[Sequence[Any]] = [[value]]
+    elif value and not isinstance(value[0], list | tuple):
+        rows = [value]
+    else:
+        rows = value
+    lengths = set(map(len, rows))
+    columns: list[Sequence[Any]]
+    if len(lengths) <= 1:  # a rectangle, as Excel passes: transposed in C
+        columns = list(zip(*rows, strict=True))
+    else:
+        columns = [[row[c] if c < len(row) else None for row in rows] for c in range(max(lengths))]
+    kinds = [set(map(type, column)) for column in columns]
+    for c, column in enumerate(columns):
+        if int in kinds[c]:
+            columns[c] = _errors_named(column, err_to_str)
+            kinds[c] = set(map(type, columns[c]))
+    return RangeColumns(columns, kinds, len(rows))
+
+
+def _errors_named(column: Sequence[Any], err_to_str: bool) -> list[Any]:
+    if err_to_str:
+        return [(com_error(v) or v) if type(v) is int else v for v in column]
+    return [None if type(v) is int and v in XLWINGS_CELL_ERRORS else v for v in column]
+
+
+class TableArg(Converter):
+    """The xlwings converter of a whole-range argument: @xw.arg("table", TableArg,
+    err_to_str=True) gives the function a RangeColumns. Built on xlwings' raw value accessor
+    (the values as COM hands them over, no per-cell cleaning); err_to_str is honoured here.
+    The result is always 2-D (ndim is not looked at)."""
+
+    base = RawValueAccessor
+
+    @classmethod
+    def read_value(cls, value: Any, options: dict[str, Any]) -> RangeColumns:
+        """The range's values as columns (see read_range)."""
+        return read_range(value, bool(options.get("err_to_str", False)))
 
 
 def text_arg(name: str, value: Any) -> str:

@@ -11,10 +11,12 @@ access. Classic UDFs need Windows (xlwings' COM server); macOS Excel has no clas
     BO_TAXID_VALID(value, [kind])                          CPF / CNPJ check digits -> TRUE/FALSE
 
 Every argument is read with err_to_str, so an error cell (#N/A, #DIV/0!...) is reported, never
-read as a blank. An exception never reaches a cell as a traceback: `bo_guard` (under the xlwings
-decorators) turns it into "#BO! <reason>". Annotations are `Any` on purpose: xlwings turns a
-parameter's type hint into its converter, and the cells hold any type. A UDF's docstring is its
-description in Excel's Function Wizard (xlwings passes it to MacroOptions): one short line.
+read as a blank; BO_VALIDATE's table through our converter (udfs.args.TableArg), which does
+err_to_str's job column by column and hands over the columns the grid is built from. An
+exception never reaches a cell as a traceback: `bo_guard` (under the xlwings decorators) turns
+it into "#BO! <reason>". Annotations are `Any` on purpose: xlwings turns a parameter's type hint
+into its converter, and the cells hold any type. A UDF's docstring is its description in
+Excel's Function Wizard (xlwings passes it to MacroOptions): one short line.
 """
 
 from __future__ import annotations
@@ -34,10 +36,12 @@ from engine.rules import RULES
 from engine.schema import CONFIG, SheetSpec
 from engine.validation import tax_id_problem, validate
 from udfs.args import (
+    RangeColumns,
+    TableArg,
     TopLeft,
     excel_error,
     locale_arg,
-    name_errors,
+    read_range,
     sheet_kind_arg,
     tax_id_kind_arg,
     text_arg,
@@ -45,7 +49,7 @@ from udfs.args import (
 )
 from udfs.guard import bo_error, bo_guard
 from workbooks.issues_sheet import issues_output
-from workbooks.memory import EXCEL_ERRORS, cell_text, cells_to_grid
+from workbooks.memory import EXCEL_ERRORS, cell_text, columns_to_grid
 from workbooks.tables import config_values, read_table
 
 CATEGORY = "Back Office"
@@ -71,7 +75,7 @@ _LOCALE_DOC = 'Optional: "en" (default) or "pt-BR": how numbers like 1.234 are r
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("table", ndim=2, err_to_str=True, doc="The range to check: its header row and data rows")
+@xw.arg("table", TableArg, ndim=2, err_to_str=True, doc="The range to check: its header row and data rows")
 @xw.arg("sheet_kind", err_to_str=True, doc='What the range holds: "Orders", "Invoices", "Pedidos"...')
 @xw.arg("top_left", err_to_str=True,
         doc='Optional: where the range starts, e.g. "Orders!A1" or CELL("address",Orders!A1)')
@@ -82,24 +86,25 @@ def BO_VALIDATE(table: Any, sheet_kind: Any, top_left: Any = "", locale: Any = "
     """Issues of a range (header + data) under the Back Office rules for its kind, or one OK row."""
     # Columns as on the Issues sheet: Sheet, Cell, Row, Column, Rule, Severity, Message, Value.
     spec, where, language = sheet_kind_arg(sheet_kind), top_left_arg(top_left), locale_arg(locale)
-    rows = name_errors(table)
-    if len(rows) == 1 and len(rows[0]) == 1 and excel_error(rows[0][0]):
-        raise BadArguments(f"table shows the Excel error {excel_error(rows[0][0])}")
+    cells = read_range(table)  # from TableArg already; rows when called from Python
+    if cells.height == 1 and cells.width == 1 and excel_error(cells.columns[0][0]):
+        raise BadArguments(f"table shows the Excel error {excel_error(cells.columns[0][0])}")
     sheet = where.sheet or text_arg("sheet_kind", sheet_kind)
-    issues, data_rows = range_issues(rows, spec, sheet, where, language)
+    issues, data_rows = range_issues(cells, spec, sheet, where, language)
     output = issues_output(issues)
     header: list[Any] = [column.header for column in output.columns]
     if not issues:
-        address = where.address(len(rows), max((len(r) for r in rows), default=0))
+        address = where.address(cells.height, cells.width)
         return [header, [sheet, address, None, None, "ok", "ok", ok_message(data_rows, language), None]]
     return [header, *output.rows]
 
 
-def range_issues(rows: list[list[Any]], spec: SheetSpec, sheet: str, where: TopLeft,
+def range_issues(cells: RangeColumns, spec: SheetSpec, sheet: str, where: TopLeft,
                  locale: str) -> tuple[list[Issue], int]:
     """The CLI's reading and validation of one sheet, minus the rules that need other sheets;
     also how many data rows were read."""
-    grid = cells_to_grid(sheet, rows, where.row, where.column, None, EXCEL_ERRORS)
+    grid = columns_to_grid(sheet, cells.columns, where.row, where.column, None, EXCEL_ERRORS,
+                           cells.kinds)
     table = read_table(grid, spec, locale)
     config, cells = config_values(table) if spec is CONFIG else ({}, {})
     found = table.issues + validate({spec.name: table}, config, cells, locale, other_sheets=False)
