@@ -206,3 +206,40 @@ def test_any_splices_give_the_spliced_part(raw_splices: list[tuple[int, int, byt
         expected += source[pos:start] + text
         pos = end
     assert stored == expected + source[pos:]
+
+
+def _raw_member(path: Path, name: str) -> bytes:
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(name)
+    raw = path.read_bytes()
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    return raw[start:start + info.compress_size]
+
+
+@pytest.mark.parametrize("rerun", [False, True])
+def test_a_save_deflates_only_the_chunks_its_marks_touch(orders_book: Path, tmp_path: Path,
+                                                         rerun: bool) -> None:
+    import workbooks.zipcopy as zipcopy
+    from workbooks.model import Mark, MarkLevel
+    from workbooks.xlsx_file import FileWorkbook
+
+    book = tmp_path / "orders.xlsx"
+    book.write_bytes(orders_book.read_bytes())
+    marks = [Mark("Orders", "F30001", MarkLevel.ERROR, "ERROR: x"),
+             Mark("Orders", "G10002", MarkLevel.ERROR, "ERROR: y")]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(zipcopy, "CHUNK", 1024 * 1024)  # a dozen chunks instead of 1
+        runs = [marks, [marks[0], Mark("Orders", "C20000", MarkLevel.WARNING, "WARNING: z")]]
+        for run in runs if rerun else runs[:1]:
+            before = inflate_ahead(book, SHEET)  # what the save's prefetch computes too
+            workbook = FileWorkbook.open(book, prefetch=True)
+            workbook.grid("Orders")  # starts inflating the part ahead
+            workbook.set_marks(run)
+            workbook.save()
+    stream = _raw_member(book, SHEET)
+    reused = [chunk for chunk in before.deflated if chunk in stream]
+    # Run 1 touches the chunks of rows 10,002 and 30,001 (+ the legacyDrawing at the end);
+    # the rerun those of rows 10,002 (mark off), 20,000 (new) and 30,001 (kept, note changed).
+    count = len(before.deflated)
+    assert count >= 10 and len(reused) >= count - 3
+    assert _sheet_xml(book).count(b"<legacyDrawing ") == 1

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from openpyxl.formatting.rule import DataBarRule
 from openpyxl.worksheet.table import Table
@@ -207,3 +210,48 @@ def test_notes_stop_at_one_id_block_but_every_cell_is_filled(tmp_path):
         vml = next(zf.read(n) for n in zf.namelist() if n.endswith(".vml"))
     ids = re.findall(rb"_x0000_s(\d+)", vml)
     assert len(ids) == len(set(ids)) == MAX_SHAPES
+
+
+# Reruns: old marks off and new ones on in one pass. Any sequence of runs (cells fixed, still
+# wrong, wrong at another level, newly wrong; in cells, rows and sheets that had nothing) ends,
+# after `clear`, with the sheet exactly as it was.
+
+_GRID = [f"{c}{r}" for c in "ABCDE" for r in range(1, 8)]
+_FILL = {MarkLevel.ERROR: "FFFFC7CE", MarkLevel.WARNING: "FFFFEB9C"}
+
+
+@pytest.fixture(scope="module")
+def sparse_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Values in A1:C3 and D5 only: marks land in cells, empty cells and absent rows."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in ws["A1:C3"]:
+        for cell in row:
+            cell.value = cell.coordinate
+    ws["D5"] = 5
+    wb.create_sheet("Empty")  # <sheetData/>: marks make its first rows, clear takes them back
+    path = tmp_path_factory.mktemp("sparse") / "sparse.xlsx"
+    wb.save(path)
+    return path
+
+
+@given(st.sampled_from(["Sheet", "Empty"]),
+       st.lists(st.dictionaries(st.sampled_from(_GRID), st.sampled_from(list(MarkLevel)), max_size=6),
+                min_size=1, max_size=3))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_sequence_of_runs_then_clear_leaves_the_sheet_as_it_was(sparse_book, sheet, runs):
+    with tempfile.TemporaryDirectory() as folder:
+        book = Path(folder) / "book.xlsx"
+        shutil.copy(sparse_book, book)
+        original = _parts(book)
+        for marks in runs:
+            _mark(book, [Mark(sheet, cell, level, f"{level.name}: {cell}")
+                         for cell, level in marks.items()])
+            ws = openpyxl.load_workbook(book)[sheet]
+            for cell in _GRID:
+                want = _FILL[marks[cell]] if cell in marks else "00000000"
+                assert ws[cell].fill.fgColor.rgb == want, (cell, marks)
+                assert (ws[cell].comment.text if ws[cell].comment else None) == (
+                    f"{marks[cell].name}: {cell}" if cell in marks else None)
+        _mark(book, [])
+        _assert_back_to(original, book)

@@ -9,7 +9,7 @@ kept byte for byte.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from workbooks.model import column_number
@@ -70,10 +70,13 @@ def edit_styles(xml: bytes, edits: list[StyleEdit], extra: Sequence[Splice] = ()
     return xml, changes
 
 
-def plan_styles(xml: bytes, edits: list[StyleEdit], extra: Sequence[Splice] = ()
+def plan_styles(xml: bytes, edits: list[StyleEdit], extra: Sequence[Splice] = (),
+                origins: Mapping[int, tuple[bool, bool]] | None = None
                 ) -> tuple[list[Splice], list[StyleChange]]:
     """The splices that apply `edits` (plus `extra`) to a worksheet part, found in one forward
-    scan, and what each edit found (`collapse_sheet` is left to edit_styles)."""
+    scan, and what each edit found (`collapse_sheet` is left to edit_styles). `origins` says,
+    per row, whether our earlier marks made it (new_row) or filled it when empty (empty_row): a
+    cell inserted into such a row inherits that, so taking every mark off restores the row."""
     by_row: dict[int, list[StyleEdit]] = {}
     for edit in edits:
         by_row.setdefault(_split(edit.cell)[1], []).append(edit)
@@ -87,7 +90,8 @@ def plan_styles(xml: bytes, edits: list[StyleEdit], extra: Sequence[Splice] = ()
             splices += splice
             changes += row_changes
             continue
-        end, row_splices, row_changes = _edit_row(xml, match, by_row[row_number])
+        end, row_splices, row_changes = _edit_row(xml, match, by_row[row_number],
+                                                  (origins or {}).get(row_number, (False, False)))
         splices += row_splices
         changes += row_changes
         pos = end
@@ -155,7 +159,7 @@ def _find_row(xml: bytes, number: int, pos: int) -> re.Match[bytes] | None:
     return None
 
 
-def _edit_row(xml: bytes, row: re.Match[bytes], edits: list[StyleEdit]
+def _edit_row(xml: bytes, row: re.Match[bytes], edits: list[StyleEdit], origin: tuple[bool, bool]
               ) -> tuple[int, list[Splice], list[StyleChange]]:
     prefix = row.group(0)[1 : row.group(0).index(b"row")]
     if row.group(2):  # <row .../>: no cells at all
@@ -170,6 +174,7 @@ def _edit_row(xml: bytes, row: re.Match[bytes], edits: list[StyleEdit]
     splices: list[Splice] = [head_splice] if head_splice else []
     changes = []
     inserts: list[tuple[int, bytes]] = []
+    new_row, empty_row = origin[0], origin[1] or bool(head_splice)
     for edit in edits:
         letters, _ = _split(edit.cell)
         cell = cells.get(edit.cell)
@@ -178,8 +183,8 @@ def _edit_row(xml: bytes, row: re.Match[bytes], edits: list[StyleEdit]
             if style is not None:
                 at = _insert_point(cells, column_number(letters), body_end)
                 inserts.append((at, b"<%sc r=\"%s\" s=\"%d\"/>" % (prefix, edit.cell.encode(), style)))
-            changes.append(StyleChange(edit.cell, None, True, True, empty_row=bool(head_splice),
-                                       style=style))
+            changes.append(StyleChange(edit.cell, None, True, True, empty_row=empty_row,
+                                       new_row=new_row, style=style))
             continue
         start, end, tag, previous = cell
         style = edit.target(previous)
@@ -190,10 +195,10 @@ def _edit_row(xml: bytes, row: re.Match[bytes], edits: list[StyleEdit]
         changes.append(StyleChange(edit.cell, previous, False, True, style=style))
     for at, text in inserts:
         splices.append((at, at, text))
-    if _emptied(xml, body_start, body_end, cells, edits, "drop_row"):  # a row we added: drop it
+    if not inserts and _emptied(xml, body_start, body_end, cells, edits, "drop_row"):  # ours: drop it
         end_tag = body_end + len(b"</" + prefix + b"row>")
         return body_end, [(row.start(), end_tag, b"")], changes
-    if _emptied(xml, body_start, body_end, cells, edits, "collapse_row"):  # back to <row .../>
+    if not inserts and _emptied(xml, body_start, body_end, cells, edits, "collapse_row"):  # <row/>
         row_tag = row.group(0)
         end_tag = body_end + len(b"</" + prefix + b"row>")
         return body_end, [(row.start(), end_tag, row_tag[:-1] + b"/>")], changes

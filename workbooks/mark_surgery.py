@@ -140,28 +140,44 @@ class _Sheet:
 
     def run(self, old: list[dict[str, Any]], new: list[Mark], created: dict[str, str],
             state: MarkState) -> None:
+        """Take the old marks off and put the new ones in one pass over the part, planned on
+        the stored bytes: a cell marked again keeps its record (the style it had before us), a
+        cell no longer marked gets that style back, a new one is marked from its style now."""
         xml = self.edit.read(self.part) or b""
-        if old:  # a big part is scanned and copied only when there is something to restore
-            current = read_styles(xml, [r["cell"] for r in old])
-            restore = [StyleEdit(r["cell"], r["style"], r["inserted"], r["empty_row"], r["new_row"],
-                                 r["empty_sheet"])
-                       for r in old if "mark_style" not in r or current[r["cell"]] == r["mark_style"]]
-            removal, created = self._remove_notes(xml, {r["cell"] for r in old if r["note"]}, created)
-            xml, _ = edit_styles(xml, restore, removal)
         new = list({m.cell: m for m in new}.values())  # one mark per cell, the last wins
-        # Every marked cell gets its fill (each mark finds or makes its cell); notes stop at
-        # notes.MAX_SHAPES shapes per drawing.
-        noted, insertion, created = self._add_notes(xml, {m.cell: m.note for m in new}, created)
+        current = read_styles(xml, [r["cell"] for r in old]) if old else {}
+        # Cells that still carry our mark; one restyled since (by the user) is left as it is.
+        ours = {r["cell"]: r for r in old if "mark_style" not in r or current[r["cell"]] == r["mark_style"]}
+        if any(r["empty_sheet"] for r in ours.values()):  # taking it off empties the sheet: the
+            xml, _ = edit_styles(xml, [_restore(r) for r in ours.values()])  # rare old two passes
+            ours, current = {}, {}
+        marked = {m.cell for m in new}
         mark_style = self.edit.styles.mark_style
-        edits = [StyleEdit(m.cell, None, restyle=lambda base, level=m.level: mark_style(base or 0, level))
-                 for m in new]
-        splices, changes = plan_styles(xml, edits, insertion)
-        for change in changes:
-            state.marks.append({"sheet": self.name, "cell": change.cell, "style": change.previous,
-                                "mark_style": change.style,
-                                "inserted": change.inserted, "empty_row": change.empty_row,
-                                "new_row": change.new_row, "empty_sheet": change.empty_sheet,
-                                "note": change.cell in noted})
+        edits = [_restore(r) for cell, r in ours.items() if cell not in marked]
+        for m in new:
+            if m.cell not in ours:  # every mark finds or makes its cell
+                edits.append(StyleEdit(m.cell, None,
+                                       restyle=lambda base, level=m.level: mark_style(base or 0, level)))
+            elif mark_style(ours[m.cell]["style"] or 0, m.level) != current[m.cell]:  # other level
+                edits.append(StyleEdit(m.cell, mark_style(ours[m.cell]["style"] or 0, m.level)))
+        noted, note_splices, created = self._renote(
+            xml, {r["cell"] for r in old if r["note"]}, {m.cell: m.note for m in new}, created)
+        origins: dict[int, tuple[bool, bool]] = {}
+        for r in ours.values():
+            made, filled = origins.get(_row_of(r["cell"]), (False, False))
+            origins[_row_of(r["cell"])] = (made or r["new_row"], filled or r["empty_row"])
+        splices, changes = plan_styles(xml, edits, note_splices, origins)
+        found = {c.cell: c for c in changes}
+        for m in new:
+            if m.cell in ours:
+                record = {**ours[m.cell], "mark_style": mark_style(ours[m.cell]["style"] or 0, m.level)}
+            else:
+                change = found[m.cell]
+                record = {"sheet": self.name, "cell": m.cell, "style": change.previous,
+                          "mark_style": change.style, "inserted": change.inserted,
+                          "empty_row": change.empty_row, "new_row": change.new_row,
+                          "empty_sheet": change.empty_sheet}
+            state.marks.append({**record, "note": m.cell in noted})
         if created:
             state.created[self.name] = created
         self.edit.write(self.part, Spliced(xml, splices, self.edit.deflated_ahead(self.part, xml)))
@@ -175,28 +191,36 @@ class _Sheet:
         vml = next((t for ty, t, _m in rels.values() if ty == RT_VML), None)
         return comments, vml
 
-    def _remove_notes(self, xml: bytes, cells: set[str], created: dict[str, str]
-                      ) -> tuple[list[Splice], dict[str, str]]:
-        """Remove our notes on `cells`; the parts we created go when none is left. Returns the
-        splice that takes our legacyDrawing out of the sheet, if it goes too."""
+    def _renote(self, xml: bytes, old: set[str], notes: dict[str, str], created: dict[str, str]
+                ) -> tuple[set[str], list[Splice], dict[str, str]]:
+        """Take our notes off the `old` cells and put `notes` on; returns the cells noted, the
+        splice the sheet needs (our legacyDrawing in when we create the drawing, out when none
+        of our notes is left), and the notes parts we created."""
         comments, vml = self._notes_parts()
-        if not cells or comments is None or vml is None:
-            return [], created
-        comments_xml, vml_xml, any_left = remove_notes(
-            self.edit.read(comments) or b"", self.edit.read(vml) or b"", cells,
-            drop_type=bool(created.get("shapetype")))
-        self.edit.write(comments, comments_xml)
-        self.edit.write(vml, vml_xml)
-        if any_left:
-            return [], created
-        if created.get("comments"):
+        emptied = False
+        if old and comments is not None and vml is not None:
+            comments_xml, vml_xml, any_left = remove_notes(
+                self.edit.read(comments) or b"", self.edit.read(vml) or b"", old,
+                drop_type=bool(created.get("shapetype")))
+            self.edit.write(comments, comments_xml)
+            self.edit.write(vml, vml_xml)
+            emptied = not any_left
+        noted, insertion, created = self._add_notes(xml, notes, created)
+        if not emptied or noted:
+            return noted, insertion, created
+        return noted, self._drop_notes_parts(xml, comments, vml, created), {}
+
+    def _drop_notes_parts(self, xml: bytes, comments: str | None, vml: str | None,
+                          created: dict[str, str]) -> list[Splice]:
+        """Drop the notes parts we created, now empty, and our legacyDrawing with the drawing."""
+        if created.get("comments") and comments is not None:
             self._drop_part(comments)
         legacy = created.get("legacy", "").encode()
         at = xml.rfind(legacy) if created.get("vml") and legacy else -1  # it sits near the end
-        if at < 0:  # not if Excel rewrote the sheet since
-            return [], {}
+        if at < 0 or vml is None:  # not if Excel rewrote the sheet since
+            return []
         self._drop_part(vml)
-        return [(at, at + len(legacy), b"")], {}
+        return [(at, at + len(legacy), b"")]
 
     def _add_notes(self, xml: bytes, notes: dict[str, str], created: dict[str, str]
                    ) -> tuple[set[str], list[Splice], dict[str, str]]:
@@ -268,6 +292,16 @@ class _Sheet:
         self.edit.parts.pop(part, None)
         if part in self.edit.package.members:
             self.edit.removed.add(part)
+
+
+def _row_of(cell: str) -> int:
+    return int(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+
+
+def _restore(record: dict[str, Any]) -> StyleEdit:
+    """The edit that gives a marked cell back the style it had (drops a cell or row we made)."""
+    return StyleEdit(record["cell"], record["style"], record["inserted"], record["empty_row"],
+                     record["new_row"], record["empty_sheet"])
 
 
 def _legacy_position(xml: bytes) -> int:
