@@ -23,7 +23,7 @@ from xlwings.conversion import Converter, RawValueAccessor
 from engine.errors import BadArguments
 from engine.schema import INPUT_SHEETS, SheetSpec, normalise, spec_for_sheet_name
 from engine.vocab import config_choice
-from workbooks.memory import COM_ERRORS, EXCEL_ERRORS, cell_text, com_error
+from workbooks.memory import COM_ERRORS, EXCEL_ERRORS, cell_text, com_error, transpose
 from workbooks.model import column_letter, column_number
 
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
@@ -76,12 +76,7 @@ def read_range(value: Any, err_to_str: bool = True) -> RangeColumns:
         rows = [value]
     else:
         rows = value
-    lengths = set(map(len, rows))
-    columns: list[Sequence[Any]]
-    if len(lengths) <= 1:  # a rectangle, as Excel passes: transposed in C
-        columns = list(zip(*rows, strict=True))
-    else:
-        columns = [[row[c] if c < len(row) else None for row in rows] for c in range(max(lengths))]
+    columns = transpose(rows)
     kinds = [set(map(type, column)) for column in columns]
     for c, column in enumerate(columns):
         if int in kinds[c]:

@@ -74,13 +74,15 @@ def cells_to_grid(sheet: str, rows: Sequence[Sequence[object]], first_row: int =
                   tables: list[TableRange] | None = None, error_codes: frozenset[str] = frozenset()
                   ) -> Grid:
     """A Grid from a 2-D list of values (rows); see `columns_to_grid`."""
+    return columns_to_grid(sheet, transpose(rows), first_row, first_col, tables, error_codes)
+
+
+def transpose(rows: Sequence[Sequence[object]]) -> list[Sequence[object]]:
+    """Rows to columns; short rows are padded with None."""
     lengths = set(map(len, rows))
-    columns: list[Sequence[object]]
-    if len(lengths) <= 1:  # a rectangle, as Excel passes: transpose in C
-        columns = list(zip(*rows, strict=True))
-    else:
-        columns = [[row[c] if c < len(row) else None for row in rows] for c in range(max(lengths))]
-    return columns_to_grid(sheet, columns, first_row, first_col, tables, error_codes)
+    if len(lengths) <= 1:  # a rectangle, as Excel passes: transposed in C
+        return list(zip(*rows, strict=True))
+    return [[row[c] if c < len(row) else None for row in rows] for c in range(max(lengths))]
 
 
 def columns_to_grid(sheet: str, columns: Sequence[Sequence[object]], first_row: int = 1,
