@@ -15,8 +15,12 @@ _CURRENCY = re.compile(r"^(?:R\$|US\$|U\$S|\$|€|£|BRL|USD|EUR|GBP)\s*|\s*(?:B
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"  # what a number cell reads as
 _PLAIN = re.compile(PLAIN_NUMBER)
-# A thousands group never leads with 0: "0,001" and "0.001" are decimals in either locale.
+# A thousands group never leads with 0: "0,001" and "0.001" are decimals in either locale, and
+# "012,500" (en) or "012.500" (pt-BR), a zero-padded number before a thousands mark, is no
+# number format at all: unreadable, so the user is asked rather than given 12500 or 12.5.
 _LEAD = r"[1-9]\d{0,2}"
+_PADDED_THOUSANDS = {"en": re.compile(r"0+[1-9]\d*,\d{3}(?:[.,]\d*)*"),
+                     "pt-BR": re.compile(r"0+[1-9]\d*\.\d{3}(?:[.,]\d*)*")}
 _GROUPED_DOT = re.compile(rf"^[+-]?{_LEAD}(\.\d{{3}})+(,\d+)?$")
 _GROUPED_COMMA = re.compile(rf"^[+-]?{_LEAD}(,\d{{3}})+(\.\d+)?$")
 
@@ -27,8 +31,9 @@ def parse_number(text: str, locale: str = "en") -> float | None:
     Accepts currency marks (R$, $, €, BRL...), spaces and apostrophes as thousands marks,
     "(12,50)" and trailing "-" as negatives, a trailing "%" (divides by 100), and both
     "1.234,56" and "1,234.56". A lone separator followed by exactly three digits is a
-    thousands mark in pt-BR ("1.234" = 1234) and a decimal point in en; after a lone 0 it is
-    always a decimal mark ("0,001" = 0.001), as no thousands group starts with 0.
+    thousands mark in pt-BR ("1.234" = 1234) and a decimal point in en. No thousands group
+    starts with 0: after zeros alone the separator is a decimal mark ("0,001" = 0.001), and a
+    zero-padded number before the locale's thousands mark ("012,500" in en) is unreadable.
     """
     s = text.strip()
     if not s:
@@ -58,6 +63,9 @@ def parse_number(text: str, locale: str = "en") -> float | None:
 
 
 def _to_float(s: str, locale: str) -> float | None:
+    padded = _PADDED_THOUSANDS.get(locale, _PADDED_THOUSANDS["en"])
+    if padded.fullmatch(s):
+        return None
     if _PLAIN.match(s) and not _is_pt_thousands(s, locale):
         return float(s)
     if _GROUPED_DOT.match(s) or (locale == "pt-BR" and re.fullmatch(r"\d+(,\d+)?", s)):

@@ -166,7 +166,7 @@ def _write_spliced(source: bytes, splices: list[tuple[int, int, bytes]], folder:
         mp.setattr(zipcopy, "CHUNK", SMALL_CHUNK)
         mp.setattr(zipcopy, "BIG_PART", 100)
         ahead = inflate_ahead(path, "big.xml")
-        rewrite_zip(path, out, {"big.xml": Spliced(ahead.data, splices, ahead.deflated)}, set())
+        rewrite_zip(path, out, {"big.xml": Spliced(ahead.data, splices, ahead)}, set())
     with zipfile.ZipFile(out) as zf:
         info = zf.getinfo("big.xml")
         raw = out.read_bytes()
@@ -243,3 +243,24 @@ def test_a_save_deflates_only_the_chunks_its_marks_touch(orders_book: Path, tmp_
     count = len(before.deflated)
     assert count >= 10 and len(reused) >= count - 3
     assert _sheet_xml(book).count(b"<legacyDrawing ") == 1
+
+
+def test_a_failed_prefetch_leaves_the_save_to_read_the_part_itself(orders_book: Path,
+                                                                    tmp_path: Path) -> None:
+    import workbooks.xlsx_file as xlsx_file
+    from workbooks.model import Mark, MarkLevel
+
+    book = tmp_path / "orders.xlsx"
+    book.write_bytes(orders_book.read_bytes())
+
+    def out_of_memory(*_args: object) -> None:
+        raise MemoryError
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(xlsx_file, "inflate_ahead", out_of_memory)
+        workbook = xlsx_file.FileWorkbook.open(book, prefetch=True)
+        workbook.grid("Orders")
+        assert list(workbook.prefetched) == [SHEET]
+        workbook.set_marks([Mark("Orders", "F30001", MarkLevel.ERROR, "ERROR: x")])
+        workbook.save()
+    assert b' s="' in _cell_tag(_sheet_xml(book), "F30001")

@@ -18,7 +18,7 @@ from openpyxl.formatting.rule import DataBarRule
 from openpyxl.worksheet.table import Table
 from shared import CORPUS
 
-from workbooks.model import Mark, MarkLevel
+from workbooks.model import Mark, MarkLevel, column_number
 from workbooks.xlsx_file import FileWorkbook
 
 SHARED_PARTS = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml",
@@ -229,16 +229,22 @@ def sparse_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for cell in row:
             cell.value = cell.coordinate
     ws["D5"] = 5
-    wb.create_sheet("Empty")  # <sheetData/>: marks make its first rows, clear takes them back
+    wb.create_sheet("Empty")  # sheet2.xml, made <sheetData/> below
+    wb.create_sheet("Blank")  # sheet3.xml: <sheetData></sheetData>, as openpyxl writes it
     path = tmp_path_factory.mktemp("sparse") / "sparse.xlsx"
     wb.save(path)
+    # As Excel writes a sheet without rows: marks make its first rows, clear takes them back.
+    _rewrite_part(path, "xl/worksheets/sheet2.xml",
+                  lambda xml: xml.replace(b"<sheetData></sheetData>", b"<sheetData/>"))
+    with zipfile.ZipFile(path) as zf:
+        assert b"<sheetData/>" in zf.read("xl/worksheets/sheet2.xml")
     return path
 
 
-@given(st.sampled_from(["Sheet", "Empty"]),
+@given(st.sampled_from(["Sheet", "Empty", "Blank"]),
        st.lists(st.dictionaries(st.sampled_from(_GRID), st.sampled_from(list(MarkLevel)), max_size=6),
                 min_size=1, max_size=3))
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_sequence_of_runs_then_clear_leaves_the_sheet_as_it_was(sparse_book, sheet, runs):
     with tempfile.TemporaryDirectory() as folder:
         book = Path(folder) / "book.xlsx"
@@ -247,6 +253,12 @@ def test_any_sequence_of_runs_then_clear_leaves_the_sheet_as_it_was(sparse_book,
         for marks in runs:
             _mark(book, [Mark(sheet, cell, level, f"{level.name}: {cell}")
                          for cell, level in marks.items()])
+            with zipfile.ZipFile(book) as zf:
+                xml = zf.read(f"xl/worksheets/sheet{['Sheet', 'Empty', 'Blank'].index(sheet) + 1}.xml")
+            assert xml.count(b"<sheetData") == 1
+            refs = [(int(r), column_number(c.decode()))
+                    for c, r in re.findall(rb'<c [^>]*r="([A-Z]+)(\d+)"', xml)]
+            assert refs == sorted(refs)  # rows and cells in order, as Excel requires
             ws = openpyxl.load_workbook(book)[sheet]
             for cell in _GRID:
                 want = _FILL[marks[cell]] if cell in marks else "00000000"

@@ -18,6 +18,9 @@ from engine.parsing import parse_number
     ("0.001", 0.001, 0.001),
     ("-0,001", -0.001, -0.001),
     ("00,123", 0.123, 0.123),
+    ("012,500", None, 12.5),  # zero-padded before en's thousands mark: ask, don't guess
+    ("012.500", 12.5, None),  # ... and before pt-BR's
+    ("01,000.50", None, None),
     ("R$ 0,50", 0.5, 0.5),
     ("12,345,678", 12345678.0, None),
     ("(12,50)", -12.5, -12.5),

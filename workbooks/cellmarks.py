@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from workbooks.model import column_number
 from workbooks.zipcopy import Splice, Spliced
@@ -20,6 +20,7 @@ _ROW = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?row\b[^>]*?\sr="(\d+)"[^>]*?(/?)>')
 _CELL = re.compile(rb'<((?:[A-Za-z_][\w.-]*:)?)c\b([^>]*?)(/?)>')
 _R_ATTR = re.compile(rb'\sr="([A-Z]+)(\d+)"')
 _S_ATTR = re.compile(rb'\ss="(\d+)"')
+_EMPTY_SHEET_DATA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheetData\s*/>")
 
 
 @dataclass(frozen=True)
@@ -82,12 +83,26 @@ def plan_styles(xml: bytes, edits: list[StyleEdit], extra: Sequence[Splice] = ()
         by_row.setdefault(_split(edit.cell)[1], []).append(edit)
     splices: list[Splice] = list(extra)
     changes: list[StyleChange] = []
+    empty = _empty_sheet_data(xml)
+    if empty is not None:  # <sheetData/>: every row is new, all in one sheetData element
+        prefix = _sheet_prefix(xml)
+        rows = [_new_row(prefix, number, by_row[number]) for number in sorted(by_row)]
+        body = b"".join(row for row, _ in rows)
+        if body:
+            splices.append((empty.start(), empty.end(),
+                            b"<%ssheetData>%s</%ssheetData>" % (prefix, body, prefix)))
+        for row, row_changes in rows:
+            changes += [replace(c, empty_sheet=True) if row else c for c in row_changes]
+        return splices, changes
     pos = 0
     for row_number in sorted(by_row):
         match = _find_row(xml, row_number, pos)
-        if match is None:
-            splice, row_changes = _new_row(xml, row_number, by_row[row_number], pos)
-            splices += splice
+        if match is None:  # a row of ours, before the next row or at the end of sheetData
+            row, row_changes = _new_row(_sheet_prefix(xml), row_number, by_row[row_number])
+            later = _next_row(xml, row_number, pos)
+            at = later if later is not None else xml.index(b"</" + _sheet_prefix(xml) + b"sheetData>")
+            if row:
+                splices.append((at, at, row))
             changes += row_changes
             continue
         end, row_splices, row_changes = _edit_row(xml, match, by_row[row_number],
@@ -98,31 +113,24 @@ def plan_styles(xml: bytes, edits: list[StyleEdit], extra: Sequence[Splice] = ()
     return splices, changes
 
 
-def _new_row(xml: bytes, number: int, edits: list[StyleEdit], pos: int
-             ) -> tuple[list[Splice], list[StyleChange]]:
-    """Insert a row holding our styled empty cells where row `number` would be."""
+def _new_row(prefix: bytes, number: int, edits: list[StyleEdit]) -> tuple[bytes, list[StyleChange]]:
+    """A row holding our styled empty cells, in column order (b"" when no edit sets a style)."""
     styles = {e.cell: e.target(None) for e in edits}
     styled = sorted((e for e in edits if styles[e.cell] is not None),
                     key=lambda e: column_number(_split(e.cell)[0]))
     if not styled:
-        return [], [StyleChange(e.cell, None, False, False) for e in edits]
-    prefix = _sheet_prefix(xml)
+        return b"", [StyleChange(e.cell, None, False, False) for e in edits]
     cells = b"".join(b'<%sc r="%s" s="%d"/>' % (prefix, e.cell.encode(), styles[e.cell]) for e in styled)
     row = b'<%srow r="%d">%s</%srow>' % (prefix, number, cells, prefix)
-    later = _next_row(xml, number, pos)
-    empty_sheet = False
-    if later is not None:
-        splice = (later, later, row)
-    else:
-        empty = re.search(rb"<(?:[A-Za-z_][\w.-]*:)?sheetData\s*/>", xml)
-        if empty:
-            empty_sheet = True
-            splice = (empty.start(), empty.end(), b"<%ssheetData>%s</%ssheetData>" % (prefix, row, prefix))
-        else:
-            at = xml.index(b"</" + prefix + b"sheetData>")
-            splice = (at, at, row)
-    return [splice], [StyleChange(e.cell, None, True, True, new_row=True, empty_sheet=empty_sheet,
-                                  style=styles[e.cell]) for e in styled]
+    return row, [StyleChange(e.cell, None, True, True, new_row=True, style=styles[e.cell])
+                 for e in styled]
+
+
+def _empty_sheet_data(xml: bytes) -> re.Match[bytes] | None:
+    """The <sheetData/> element of a sheet without rows (looked for where sheetData starts,
+    not by scanning a big part)."""
+    start = re.search(rb"<(?:[A-Za-z_][\w.-]*:)?sheetData\b", xml)
+    return _EMPTY_SHEET_DATA.match(xml, start.start()) if start else None
 
 
 def _sheet_prefix(xml: bytes) -> bytes:
@@ -173,7 +181,7 @@ def _edit_row(xml: bytes, row: re.Match[bytes], edits: list[StyleEdit], origin: 
     cells = _cells(xml, body_start, body_end)
     splices: list[Splice] = [head_splice] if head_splice else []
     changes = []
-    inserts: list[tuple[int, bytes]] = []
+    inserts: list[tuple[int, int, bytes]] = []
     new_row, empty_row = origin[0], origin[1] or bool(head_splice)
     for edit in edits:
         letters, _ = _split(edit.cell)
@@ -181,8 +189,9 @@ def _edit_row(xml: bytes, row: re.Match[bytes], edits: list[StyleEdit], origin: 
         if cell is None:
             style = edit.target(None)
             if style is not None:
-                at = _insert_point(cells, column_number(letters), body_end)
-                inserts.append((at, b"<%sc r=\"%s\" s=\"%d\"/>" % (prefix, edit.cell.encode(), style)))
+                column = column_number(letters)
+                inserts.append((_insert_point(cells, column, body_end), column,
+                                b"<%sc r=\"%s\" s=\"%d\"/>" % (prefix, edit.cell.encode(), style)))
             changes.append(StyleChange(edit.cell, None, True, True, empty_row=empty_row,
                                        new_row=new_row, style=style))
             continue
@@ -193,7 +202,7 @@ def _edit_row(xml: bytes, row: re.Match[bytes], edits: list[StyleEdit], origin: 
         else:
             splices.append((start, start + len(tag), _with_style(tag, style)))
         changes.append(StyleChange(edit.cell, previous, False, True, style=style))
-    for at, text in inserts:
+    for at, _column, text in sorted(inserts):  # cells sharing a gap go in column order
         splices.append((at, at, text))
     if not inserts and _emptied(xml, body_start, body_end, cells, edits, "drop_row"):  # ours: drop it
         end_tag = body_end + len(b"</" + prefix + b"row>")

@@ -80,14 +80,16 @@ class PackageEdit:
         if part in self.removed or part not in self.package.members:
             return None
         if part in self.prefetched:
-            self.ahead[part] = self.prefetched.pop(part).result()
-            return self.ahead[part].data
+            try:
+                self.ahead[part] = self.prefetched.pop(part).result()
+                return self.ahead[part].data
+            except Exception:  # e.g. memory ran short ahead: read it as usual
+                pass
         return read_member(self.zf, part)
 
-    def deflated_ahead(self, part: str, data: bytes) -> tuple[bytes, ...]:
-        """The chunks of `part` deflated ahead, if `data` is exactly what was inflated ahead."""
-        ahead = self.ahead.get(part)
-        return ahead.deflated if ahead is not None and ahead.data is data else ()
+    def inflated_ahead(self, part: str) -> Inflated | None:
+        """What was inflated (and deflated in chunks) ahead for `part`, if it was."""
+        return self.ahead.get(part)
 
     def write(self, part: str, data: Part) -> None:
         """Replace or add a part in this save."""
@@ -180,7 +182,7 @@ class _Sheet:
             state.marks.append({**record, "note": m.cell in noted})
         if created:
             state.created[self.name] = created
-        self.edit.write(self.part, Spliced(xml, splices, self.edit.deflated_ahead(self.part, xml)))
+        self.edit.write(self.part, Spliced(xml, splices, self.edit.inflated_ahead(self.part)))
 
     def _rels(self) -> dict[str, tuple[str, str, str]]:
         return read_rels(self.edit.read(rels_path(self.part)), self.part)

@@ -56,6 +56,7 @@ from workbooks.styles import StyleBook
 from workbooks.zipcopy import BIG_PART, Inflated, Part, inflate_ahead, rewrite_zip
 
 STATE_SHEET = "_BackOffice"
+PREFETCH_BUDGET = 1 << 30  # sheet XML held inflated ahead of a save, at most (bytes)
 _ERROR_NAMES = {"Div0": "#DIV/0!", "NA": "#N/A", "Value": "#VALUE!", "Ref": "#REF!",
                 "Name": "#NAME?", "Num": "#NUM!", "Null": "#NULL!", "GettingData": "#GETTING_DATA"}
 _ERROR_DETAIL = re.compile(r"Error\((\w+)\)")
@@ -122,10 +123,16 @@ class FileWorkbook:
         sheet's cells become Arrow columns and get validated (~4 s on a 1M-row sheet; fastexcel
         releases the GIL): a save that marks cells in it then only splices and deflates the
         chunks it touches (~1.4 s less). Started after fastexcel's parse, which it would slow
-        down. Unused (no marks on the sheet), it is dropped."""
-        with zipfile.ZipFile(self.path) as zf:
-            if part in self.prefetched or zf.getinfo(part).file_size <= BIG_PART:
-                return
+        down. Unused (no marks on the sheet), it is dropped. At most PREFETCH_BUDGET bytes of
+        sheet XML are held ahead; a part that cannot be prefetched is simply read at save."""
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                sizes = {name: zf.NameToInfo[name].file_size
+                         for name in [*self.prefetched, part] if name in zf.NameToInfo}
+        except (OSError, zipfile.BadZipFile):
+            return
+        if part in self.prefetched or sizes.get(part, 0) <= BIG_PART or sum(sizes.values()) > PREFETCH_BUDGET:
+            return
         pool = ThreadPoolExecutor(max_workers=1)
         self.prefetched[part] = pool.submit(inflate_ahead, self.path, part)
         pool.shutdown(wait=False)
@@ -165,7 +172,11 @@ class FileWorkbook:
         reasons = self.conflicts()
         if reasons:
             raise UnsafeWrite(f"{self.name}: refusing to write: " + "; ".join(reasons) + ".")
-        surgery = _Surgery(self.path, self.package, self.prefetched)
+        marked = {m.sheet for m in self.staged_marks or []} | {r["sheet"] for r in self.marks.marks}
+        parts = {entry.part for name in marked if (entry := self.package.sheet(name)) is not None}
+        prefetched = {part: ahead for part, ahead in self.prefetched.items() if part in parts}
+        self.prefetched = {}  # the others (sheets without marks) are dropped now
+        surgery = _Surgery(self.path, self.package, prefetched)
         if self.staged_marks is not None:
             self.marks = apply_marks(surgery.edit, self.marks, self.staged_marks)
         parts, removed = surgery.apply(list(self.staged.values()), self._state_sheet)

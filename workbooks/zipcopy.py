@@ -31,14 +31,23 @@ Splice = tuple[int, int, bytes]  # replace source[start:end] with the bytes
 
 
 @dataclass(frozen=True)
+class Inflated:
+    """A big member inflated, and its CHUNK-byte runs deflated one by one (the last finished)."""
+
+    data: bytes
+    deflated: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
 class Spliced:
     """A part given as its stored bytes and a few splices: a big sheet with some cells marked is
     deflated straight from the original bytes (never copied whole into a new object), and its
-    chunks that no splice touches reuse `deflated`, the chunks deflated ahead (`inflate_ahead`)."""
+    chunks that no splice touches reuse those of `ahead` (`inflate_ahead`), used only when it
+    was made from these very bytes."""
 
     source: bytes
     splices: Sequence[Splice] = ()
-    deflated: Sequence[bytes] = ()
+    ahead: Inflated | None = None
 
     def __len__(self) -> int:
         return len(self.source) + sum(len(text) - (end - start) for start, end, text in self.splices)
@@ -63,14 +72,6 @@ class Spliced:
 
 
 Part = bytes | Spliced
-
-
-@dataclass(frozen=True)
-class Inflated:
-    """A big member inflated, and its CHUNK-byte runs deflated one by one (the last finished)."""
-
-    data: bytes
-    deflated: tuple[bytes, ...]
 
 
 def inflate_ahead(path: Path, name: str) -> Inflated:
@@ -118,7 +119,7 @@ def read_member(zf: zipfile.ZipFile, name: str) -> bytes:
         raw.seek(name_len + extra_len, os.SEEK_CUR)
         compressed = raw.read(info.compress_size)
     try:
-        data = fast_zlib.decompress(compressed, -15)
+        data = fast_zlib.decompress(compressed, -15, info.file_size or 1)
     except Exception as exc:  # isal and zlib raise their own error types
         raise zipfile.BadZipFile(f"{name}: {exc}") from None
     if len(data) != info.file_size or fast_zlib.crc32(data) != info.CRC:
@@ -193,7 +194,8 @@ def _segments(part: Spliced) -> list[tuple[list[bytes | memoryview], bytes | Non
     source, view = part.source, memoryview(part.source)
     todo = sorted(part.splices, key=lambda s: (s[0], s[1]))
     count = max(1, -(-len(source) // CHUNK))
-    reusable = len(part.deflated) == count
+    ahead = part.ahead if part.ahead is not None and part.ahead.data is source else None
+    deflated = ahead.deflated if ahead is not None and len(ahead.deflated) == count else None
     segments: list[tuple[list[bytes | memoryview], bytes | None]] = []
     low, i = 0, 0
     for k in range(count):
@@ -209,7 +211,7 @@ def _segments(part: Spliced) -> list[tuple[list[bytes | memoryview], bytes | Non
             cursor, high, i = end, max(high, end), i + 1
         pieces.append(view[cursor:high])
         untouched = len(pieces) == 1 and low == k * CHUNK and high == natural
-        segments.append((pieces, part.deflated[k] if untouched and reusable else None))
+        segments.append((pieces, deflated[k] if untouched and deflated else None))
         low = high
     return segments
 
