@@ -52,6 +52,17 @@ ORDERS_ROWS = [
 # --------------------------------------------------------------------------- building books
 
 
+def config_book(path: Path) -> Path:
+    """A workbook with only a Config sheet (Period 2026-10): the smallest book a job runs on."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Config"
+    ws.append(["Key", "Value"])
+    ws.append(["Period", "2026-10"])
+    wb.save(path)
+    return path
+
+
 def rich_workbook(folder: Path, name: str = "rich.xlsx") -> Path:
     """A workbook using the features users put in shared books: an Excel Table, a bar chart, data
     validation, conditional formatting, notes, defined names (global and sheet-scoped), merged

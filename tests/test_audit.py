@@ -19,6 +19,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from builders import config_book
 
 from addin.jobs import JobResult, record_audit, run_on_file, verify_file
 from engine.audit import (
@@ -420,16 +421,6 @@ def test_first_bad_row_is_the_excel_row_after_a_blank_row(book: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def small_book(path: Path) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Config"
-    ws.append(["Key", "Value"])
-    ws.append(["Period", "2026-10"])
-    wb.save(path)
-    return path
-
-
 def append(path: Path, details: str, period: str = "2026-10") -> AuditEntry:
     def job(book: Any, ctx: Any) -> JobResult:
         entry = record_audit(book, ctx, "test", period, details)
@@ -456,7 +447,7 @@ def append(path: Path, details: str, period: str = "2026-10") -> AuditEntry:
     "x" * 5000,
 ])
 def test_written_entry_reads_back_and_verifies(tmp_path: Path, details: str) -> None:
-    path = small_book(tmp_path / "small.xlsx")
+    path = config_book(tmp_path / "small.xlsx")
     first = append(path, "first")
     second = append(path, details)
     log, verdict = verify_file(path)
@@ -466,7 +457,7 @@ def test_written_entry_reads_back_and_verifies(tmp_path: Path, details: str) -> 
 
 
 def test_blank_period_and_details_verify(tmp_path: Path) -> None:
-    path = small_book(tmp_path / "small.xlsx")
+    path = config_book(tmp_path / "small.xlsx")
     append(path, "", period="")
     append(path, "after a blank entry")
     log, verdict = verify_file(path)
@@ -476,7 +467,7 @@ def test_blank_period_and_details_verify(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("details", ["Windows line\r\nending", "old Mac\rline"])
 def test_written_entry_with_carriage_return_verifies(tmp_path: Path, details: str) -> None:
-    path = small_book(tmp_path / "small.xlsx")
+    path = config_book(tmp_path / "small.xlsx")
     append(path, details)
     log, verdict = verify_file(path)
     assert log[0].details == details

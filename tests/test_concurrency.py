@@ -22,6 +22,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from builders import config_book
 
 from addin.jobs import JobResult, record_audit, run_on_file
 from engine.audit import GENESIS
@@ -55,17 +56,6 @@ WORKER = textwrap.dedent("""
 """)
 
 
-def small_book(path: Path) -> Path:
-    """A workbook with only a Config sheet (Period 2026-10): each append stays cheap."""
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Config"
-    ws.append(["Key", "Value"])
-    ws.append(["Period", "2026-10"])
-    wb.save(path)
-    return path
-
-
 def cell_formats(path: Path) -> int:
     """The number of cell formats (cellXfs) in the workbook's styles.xml."""
     with zipfile.ZipFile(path) as zf:
@@ -88,7 +78,7 @@ class Run:
 def appended(tmp_path_factory: pytest.TempPathFactory) -> Run:
     """WORKERS processes x RUNS appends on one small workbook, timed."""
     folder = tmp_path_factory.mktemp("concurrency")
-    path = small_book(folder / "shared.xlsx")
+    path = config_book(folder / "shared.xlsx")
     go = folder / "go"
     ready = [folder / f"ready-{w}" for w in range(WORKERS)]
     started = time.monotonic()
@@ -157,7 +147,7 @@ def test_wall_time_within_budget(appended: Run) -> None:
 def test_repeated_saves_do_not_add_cell_formats(tmp_path: Path) -> None:
     """Regression: every save used to append the 7 output cell formats to styles.xml again
     (2,801 after 400 saves; each save slower than the last, and Excel's limit is 64,000)."""
-    path = small_book(tmp_path / "book.xlsx")
+    path = config_book(tmp_path / "book.xlsx")
 
     def job(book: Any, ctx: Any) -> JobResult:
         return JobResult("test", book.name, audit=record_audit(book, ctx, "test", "2026-10",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from builders import config_book
 
 from engine.errors import UnsafeWrite
 from workbooks.model import OutputColumn, OutputSheet
@@ -91,12 +92,7 @@ def test_an_old_name_only_record_is_honoured_only_while_the_sheet_holds_one_tabl
 
 
 def test_the_command_refuses_exits_3_and_writes_the_sidecar(tmp_path: Path) -> None:
-    wb = openpyxl.Workbook()
-    wb.active.title = "Config"
-    wb.active.append(["Key", "Value"])
-    wb.active.append(["Period", "2026-10"])
-    path = tmp_path / "book.xlsx"
-    wb.save(path)
+    path = config_book(tmp_path / "book.xlsx")
     env = {k: v for k, v in os.environ.items() if not k.startswith("BACKOFFICE_")}
 
     def validate() -> subprocess.CompletedProcess[str]:
