@@ -113,9 +113,8 @@ def validate_job(book: Workbook, ctx: Context, period: str | None = None) -> Job
     result = JobResult("validate", book.name, period, issues, summarise(data, issues))
     book.write_sheet(issues_output(result.issues))
     book.set_marks(marks_for(result.issues))
-    errors = sum(1 for i in result.issues if i.severity == "error")
     details = (f"{sum(data.row_counts.values())} rows read from {len(data.tables)} sheets; "
-               f"{errors} errors, {len(result.issues) - errors} warnings")
+               f"{result.summary['errors']} errors, {result.summary['warnings']} warnings")
     result.audit = record_audit(book, ctx, "validate", period, details)
     return result
 

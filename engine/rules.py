@@ -11,8 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.issues import Severity
+from engine.schema import Kind
 
 E, W = Severity.ERROR, Severity.WARNING
+_KIND_NAMES = (  # how an unreadable value's expected kind is named, en then pt-BR
+    {Kind.INTEGER: "a number", Kind.NUMBER: "a number", Kind.MONEY: "an amount",
+     Kind.PERCENT: "a percentage", Kind.DATE: "a date (yyyy-mm-dd or dd/mm/yyyy)",
+     Kind.PERIOD: "a period (YYYY-MM)"},
+    {Kind.INTEGER: "número", Kind.NUMBER: "número", Kind.MONEY: "valor", Kind.PERCENT: "percentual",
+     Kind.DATE: "data (dd/mm/aaaa ou aaaa-mm-dd)", Kind.PERIOD: "período (AAAA-MM)"},
+)
+
+
+def kind_name(kind: Kind, locale: str) -> str:
+    """What a value of this kind is called in a read.unreadable message ("" for text)."""
+    return _KIND_NAMES[locale == "pt-BR"].get(kind, "")
 
 
 @dataclass(frozen=True)

@@ -18,20 +18,13 @@ import pyarrow.compute as pc
 
 from engine.issues import Issue, Severity
 from engine.parsing import PLAIN_NUMBER, parse_date, parse_number, parse_period
-from engine.rules import rule
+from engine.rules import kind_name, rule
 from engine.schema import CONFIG, INPUT_SHEETS, NUMERIC_KINDS, Column, Kind, SheetSpec, normalise
 from engine.tables import Table
 from engine.vocab import config_choice
 from workbooks.model import Grid, TableRange, Workbook, column_letter, text_column
 
 HEADER_SEARCH_ROWS = 20
-KIND_NAMES = (  # how an unreadable value's expected kind is named, en then pt-BR
-    {Kind.INTEGER: "a number", Kind.NUMBER: "a number", Kind.MONEY: "an amount",
-     Kind.PERCENT: "a percentage", Kind.DATE: "a date (yyyy-mm-dd or dd/mm/yyyy)",
-     Kind.PERIOD: "a period (YYYY-MM)"},
-    {Kind.INTEGER: "número", Kind.NUMBER: "número", Kind.MONEY: "valor", Kind.PERCENT: "percentual",
-     Kind.DATE: "data (dd/mm/aaaa ou aaaa-mm-dd)", Kind.PERIOD: "período (AAAA-MM)"},
-)
 _MACHINE_DATETIME = "%Y-%m-%d %H:%M:%S"
 
 
@@ -214,7 +207,7 @@ def _read_column(table: Table, column: Column, raw: pd.Series, errors: dict[tupl
     for position in np.flatnonzero(bad):
         row = int(raw.index[position])
         table.issues.append(_read_issue(table, column, row, str(text[position]), "read.unreadable",
-                                        locale, KIND_NAMES[locale == "pt-BR"].get(column.kind, "")))
+                                        locale, kind_name(column.kind, locale)))
     for (row, err_col), error in errors.items():
         if err_col == col and row in raw.index:
             table.unreadable[column.name][row] = True
