@@ -53,18 +53,11 @@ class Spliced:
         return len(self.source) + sum(len(text) - (end - start) for start, end, text in self.splices)
 
     def pieces(self) -> list[bytes | memoryview]:
-        """The part as buffers to concatenate: views of the source between splices, and the
-        splices' bytes."""
+        """The part as buffers to concatenate: views of the source between splices (slicing a
+        view does not copy the 100+ MB around each edit), and the splices' bytes."""
         if not self.splices:
             return [self.source]
-        view = memoryview(self.source)
-        out: list[bytes | memoryview] = []
-        pos = 0
-        for start, end, text in sorted(self.splices, key=lambda s: (s[0], s[1])):
-            out += [view[pos:start], text]
-            pos = end
-        out.append(view[pos:])
-        return out
+        return [piece for pieces, _ in _segments(self) for piece in pieces]
 
     def join(self) -> bytes:
         """The part as one bytes object."""
