@@ -19,19 +19,19 @@ from engine.catalogue import catalogue
 from engine.errors import UnsafeWrite
 from engine.issues import Issue, has_errors, issue_order
 from engine.validation import validate
-from workbooks.audit_sheet import (
+from workbooks.model import Mark, MarkLevel, Workbook
+from workbooks.reading import WorkbookData, read_workbook
+from workbooks.safe_save import current_user, refuse_if_open_in_excel, workbook_lock
+from workbooks.sheets.audit import (
     audit_output,
     read_audit_log,
     read_audit_rows,
     read_head,
     write_head,
 )
-from workbooks.inspect import inspect_file
-from workbooks.issues_sheet import issues_output
-from workbooks.model import Mark, MarkLevel, Workbook
-from workbooks.rules_sheet import rules_output
-from workbooks.safe_save import current_user, refuse_if_open_in_excel, workbook_lock
-from workbooks.tables import WorkbookData, read_workbook
+from workbooks.sheets.issues import issues_output
+from workbooks.sheets.rules import rules_output
+from workbooks.xlsx.screening import inspect_file
 from workbooks.xlsx_file import FileWorkbook
 
 
@@ -186,7 +186,7 @@ def run_on_file(path: Path, job: Job, *, dry_run: bool = False) -> JobResult:
 
 def _with_sidecar(book: FileWorkbook, refusal: UnsafeWrite) -> UnsafeWrite:
     """Write the results to `<name>.results.xlsx` and extend the refusal message."""
-    from workbooks.sidecar import write_sidecar
+    from workbooks.xlsx.sidecar import write_sidecar
 
     if not book.conflicts():
         return refusal

@@ -31,8 +31,8 @@ def _path(book: Any) -> Path | None:
 
 def _run(book: Any, job: Callable[..., Any]) -> Any:
     from addin.jobs import Context
-    from workbooks.audit_sheet import write_head
     from workbooks.safe_save import fingerprint
+    from workbooks.sheets.audit import write_head
 
     path = _path(book)
     live = _live(book)
@@ -67,7 +67,7 @@ def clear_marks(book: Any) -> Reply:
 
 def audit_show(book: Any) -> Reply:
     """Show audit log: activate the Audit Log sheet."""
-    from workbooks.audit_sheet import AUDIT_SHEET
+    from workbooks.sheets.audit import AUDIT_SHEET
 
     if AUDIT_SHEET not in [s.name for s in book.sheets]:
         return "Back Office", "There is no Audit Log yet: it starts with the first job run."
@@ -78,7 +78,7 @@ def audit_show(book: Any) -> Reply:
 def audit_verify(book: Any) -> Reply:
     """Verify audit log: recompute the chain (and compare with the head kept outside)."""
     from engine.audit import verify_chain
-    from workbooks.audit_sheet import read_audit_log, read_head
+    from workbooks.sheets.audit import read_audit_log, read_head
 
     path = _path(book)
     log = read_audit_log(_live(book))

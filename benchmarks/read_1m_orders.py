@@ -103,7 +103,7 @@ def child_b(book: Path, rows: int, typed: bool = False) -> dict:
 
 def child_c(book: Path, rows: int) -> dict:
     from engine.schema import ORDERS
-    from workbooks.tables import read_table
+    from workbooks.reading import read_table
     from workbooks.xlsx_file import FileWorkbook
 
     t_imported = time.perf_counter()
@@ -118,7 +118,7 @@ def child_c(book: Path, rows: int) -> dict:
 
 def child_v(book: Path, rows: int) -> dict:
     from engine.validation import validate
-    from workbooks.tables import read_workbook
+    from workbooks.reading import read_workbook
     from workbooks.xlsx_file import FileWorkbook
 
     data = read_workbook(FileWorkbook.open(book))
@@ -227,7 +227,7 @@ def run_validate(book: Path, rows: int) -> dict:
 
 
 def check_validate(report: dict, copy: Path, rows: int) -> list[str]:
-    from workbooks.package import read_package
+    from workbooks.xlsx.package import read_package
 
     problems = []
     got = {(i["rule"], i["cell"]) for i in report.get("issues", []) if i["sheet"] == "Orders"}
@@ -312,7 +312,7 @@ def print_table(rows: list[dict], n_runs: int, n_rows: int, book: Path) -> None:
 
 def profile_c(book: Path, rows: int, tool: str) -> int:
     """Run step c once in this process with a stage breakdown and a profiler."""
-    import workbooks.tables as tables
+    import workbooks.reading as tables
     import workbooks.xlsx_file as xlsx_file
     from engine.schema import ORDERS
 

@@ -115,9 +115,9 @@ def stages(xl: Any, functions: Any, com_range: Any, runs: int) -> dict[str, tupl
 
     from engine.schema import ORDERS
     from engine.validation import validate
-    from workbooks.issues_sheet import issues_output
     from workbooks.memory import EXCEL_ERRORS, columns_to_grid
-    from workbooks.tables import read_table
+    from workbooks.reading import read_table
+    from workbooks.sheets.issues import issues_output
 
     missing = xlwings_stubs.DISP_E_PARAMNOTFOUND
     info = functions.BO_VALIDATE.__xlfunc__

@@ -32,7 +32,7 @@ from engine.issues import Issue
 from engine.validation import validate
 from workbooks.memory import MemoryWorkbook
 from workbooks.model import column_number
-from workbooks.tables import read_workbook
+from workbooks.reading import read_workbook
 
 Sheets = dict[str, list[list[Any]]]
 

@@ -15,7 +15,7 @@ from openpyxl.worksheet.table import Table as XlTable
 from engine.schema import CONFIG, ORDERS
 from workbooks.memory import ExcelError, MemoryWorkbook
 from workbooks.model import CellKind, OutputColumn, OutputSheet, TableRange
-from workbooks.tables import find_sheet, read_table, read_workbook
+from workbooks.reading import find_sheet, read_table, read_workbook
 from workbooks.xlsx_file import FileWorkbook
 
 ORDERS_ROWS: list[list[object]] = [

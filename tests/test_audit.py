@@ -21,6 +21,7 @@ import openpyxl
 import pytest
 from builders import config_book
 
+from addin.demo.book import build_demo_workbook
 from addin.jobs import JobResult, record_audit, run_on_file, verify_file
 from engine.audit import (
     COLUMNS,
@@ -31,8 +32,7 @@ from engine.audit import (
     next_entry,
     verify_chain,
 )
-from workbooks.audit_sheet import AUDIT_SHEET, head_path, read_head
-from workbooks.demo import build_demo_workbook
+from workbooks.sheets.audit import AUDIT_SHEET, head_path, read_head
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -475,7 +475,7 @@ def test_written_entry_with_carriage_return_verifies(tmp_path: Path, details: st
 
 
 def test_a_shared_head_folder_keeps_books_of_the_same_name_apart(tmp_path, monkeypatch) -> None:
-    from workbooks.audit_sheet import head_path
+    from workbooks.sheets.audit import head_path
 
     monkeypatch.setenv("BACKOFFICE_AUDIT_HEAD_DIR", str(tmp_path / "heads"))
     first, second = tmp_path / "a" / "book.xlsx", tmp_path / "b" / "book.xlsx"

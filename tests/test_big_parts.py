@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbooks.zipcopy import BIG_PART, Inflated, Spliced, inflate_ahead, read_member, rewrite_zip
+from workbooks.xlsx.zipcopy import BIG_PART, Inflated, Spliced, inflate_ahead, read_member, rewrite_zip
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -157,7 +157,7 @@ SMALL_CHUNK, SOURCE_LEN = 1_000, 5_500
 def _write_spliced(source: bytes, splices: list[tuple[int, int, bytes]], folder: Path
                    ) -> tuple[bytes, bytes, Inflated]:
     """Store `source`, inflate it ahead, save it spliced; (stored part, raw deflate, ahead)."""
-    import workbooks.zipcopy as zipcopy
+    import workbooks.xlsx.zipcopy as zipcopy
 
     path, out = folder / "in.zip", folder / "out.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -219,7 +219,7 @@ def _raw_member(path: Path, name: str) -> bytes:
 @pytest.mark.parametrize("rerun", [False, True])
 def test_a_save_deflates_only_the_chunks_its_marks_touch(orders_book: Path, tmp_path: Path,
                                                          rerun: bool) -> None:
-    import workbooks.zipcopy as zipcopy
+    import workbooks.xlsx.zipcopy as zipcopy
     from workbooks.model import Mark, MarkLevel
     from workbooks.xlsx_file import FileWorkbook
 

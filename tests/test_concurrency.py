@@ -26,7 +26,7 @@ from builders import config_book
 
 from addin.jobs import JobResult, record_audit, run_on_file
 from engine.audit import GENESIS
-from workbooks.audit_sheet import AUDIT_SHEET, read_head
+from workbooks.sheets.audit import AUDIT_SHEET, read_head
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKERS = 8

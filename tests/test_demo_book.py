@@ -12,6 +12,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from stdnum.br import cpf
 
+from addin.demo.book import DemoFacts, build_demo_workbook
 from engine.parsing import parse_date, parse_number
 from engine.schema import (
     CONFIG,
@@ -24,7 +25,6 @@ from engine.schema import (
     STOCK_MOVEMENTS,
     SheetSpec,
 )
-from workbooks.demo import DemoFacts, build_demo_workbook
 
 SHEETS: tuple[SheetSpec, ...] = (CONFIG, ORDERS, INVOICES, PAYMENTS, PAYROLL, STOCK,
                                  STOCK_MOVEMENTS, FX_RATES)

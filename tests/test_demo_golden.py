@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from addin.demo.book import build_demo_workbook
 from engine.checker import display
 from engine.validation import validate
-from workbooks.demo import build_demo_workbook
-from workbooks.tables import WorkbookData, read_workbook
+from workbooks.reading import WorkbookData, read_workbook
 from workbooks.xlsx_file import FileWorkbook
 
 GOLDEN = Path(__file__).parent / "golden"

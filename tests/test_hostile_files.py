@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import UnreadableWorkbook
-from workbooks.inspect import inspect_file
+from workbooks.xlsx.screening import inspect_file
 
 try:
     from tests import hostile

@@ -18,8 +18,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from workbooks.audit_sheet import AUDIT_SHEET, head_path
-from workbooks.issues_sheet import ISSUES_SHEET
+from workbooks.sheets.audit import AUDIT_SHEET, head_path
+from workbooks.sheets.issues import ISSUES_SHEET
 
 try:
     from tests import libreoffice

@@ -23,12 +23,12 @@ from addin.jobs import Context, validate_job
 from addin.ribbon import DISPATCH, on_button
 from engine.audit import verify_chain
 from engine.errors import UnsafeWrite
-from workbooks.audit_sheet import head_path, read_audit_log, read_head
-from workbooks.issues_sheet import COLUMNS as ISSUE_COLUMNS
 from workbooks.live_excel import MARK_COLOURS, LiveWorkbook
 from workbooks.memory import ExcelError, MemoryWorkbook
 from workbooks.model import TableRange
-from workbooks.tables import read_workbook
+from workbooks.reading import read_workbook
+from workbooks.sheets.audit import head_path, read_audit_log, read_head
+from workbooks.sheets.issues import COLUMNS as ISSUE_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = [["Key", "Value"], ["Period", "2026-10"], ["Locale", "pt-BR"]]

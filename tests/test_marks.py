@@ -194,7 +194,7 @@ def test_a_note_on_a_sheet_with_a_data_bar_puts_legacy_drawing_at_the_top_level(
 def test_notes_stop_at_one_id_block_but_every_cell_is_filled(tmp_path):
     """A VML drawing's shape ids live in blocks of 1,024: past that, notes would collide, so a
     sheet gets at most notes.MAX_SHAPES notes; every marked cell still gets its fill."""
-    from workbooks.notes import MAX_SHAPES
+    from workbooks.xlsx.notes import MAX_SHAPES
 
     book = tmp_path / "many.xlsx"
     wb = openpyxl.Workbook()

@@ -7,7 +7,7 @@ from datetime import date
 
 from engine.validation import validate
 from workbooks.memory import MemoryWorkbook
-from workbooks.tables import read_workbook
+from workbooks.reading import read_workbook
 
 
 def _issues(rate_date: date, payment_currency: str | None) -> list[tuple[str, str, str]]:

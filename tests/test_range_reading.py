@@ -39,7 +39,7 @@ from workbooks.memory import (
     column_text,
     columns_to_grid,
 )
-from workbooks.tables import _numbers
+from workbooks.reading import _numbers
 
 MODULE = "udfs.functions"
 SETTINGS = settings(max_examples=150, deadline=None, database=None,

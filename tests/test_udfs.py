@@ -31,8 +31,8 @@ from xlwings_stubs import DISP_E_PARAMNOTFOUND as MISSING
 from xlwings_stubs import FakeComRange
 
 from engine.rules import RULES
-from workbooks.issues_sheet import issues_output
 from workbooks.memory import ExcelError
+from workbooks.sheets.issues import issues_output
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULE = "udfs.functions"

@@ -48,9 +48,9 @@ from udfs.args import (
     top_left_arg,
 )
 from udfs.guard import bo_error, bo_guard
-from workbooks.issues_sheet import issues_output
 from workbooks.memory import EXCEL_ERRORS, cell_text, columns_to_grid
-from workbooks.tables import config_values, read_table
+from workbooks.reading import config_values, read_table
+from workbooks.sheets.issues import issues_output
 
 CATEGORY = "Back Office"
 MODULE = "udfs.functions"  # the UDF module name Excel's xlwings configuration names

@@ -31,10 +31,10 @@ import pandas as pd
 from lxml import etree
 
 from engine.errors import UnsafeWrite
-from workbooks.inspect import inspect_file
-from workbooks.mark_surgery import MarkState, PackageEdit, apply_marks
 from workbooks.model import Grid, Mark, OutputColumn, OutputSheet, OutputValue, text_column
-from workbooks.ooxml import (
+from workbooks.safe_save import Fingerprint, fingerprint, replace_safely
+from workbooks.xlsx.mark_surgery import MarkState, PackageEdit, apply_marks
+from workbooks.xlsx.ooxml import (
     CT_TABLE,
     CT_WORKSHEET,
     PKG_REL,
@@ -49,11 +49,11 @@ from workbooks.ooxml import (
     rels_path,
     serialise,
 )
-from workbooks.package import Package, SheetEntry, read_package
-from workbooks.safe_save import Fingerprint, fingerprint, replace_safely
-from workbooks.sheetxml import render_sheet, render_table
-from workbooks.styles import StyleBook
-from workbooks.zipcopy import BIG_PART, Inflated, Part, inflate_ahead, rewrite_zip
+from workbooks.xlsx.package import Package, SheetEntry, read_package
+from workbooks.xlsx.screening import inspect_file
+from workbooks.xlsx.sheetxml import render_sheet, render_table
+from workbooks.xlsx.styles import StyleBook
+from workbooks.xlsx.zipcopy import BIG_PART, Inflated, Part, inflate_ahead, rewrite_zip
 
 STATE_SHEET = "_BackOffice"
 PREFETCH_BUDGET = 1 << 30  # sheet XML held inflated ahead of a save, at most (bytes)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from lxml import etree
 
 from workbooks.model import CellKind
-from workbooks.ooxml import MAIN, parse, q, serialise
+from workbooks.xlsx.ooxml import MAIN, parse, q, serialise
 
 # Number formats by output kind: (numFmtId, format code or None for a built-in id).
 NUMBER_FORMATS: dict[str, tuple[int, str | None]] = {

@@ -16,8 +16,8 @@ from xml.sax.saxutils import escape, quoteattr
 from engine.errors import UnsafeWrite
 from engine.parsing import EXCEL_EPOCH
 from workbooks.model import CellKind, OutputSheet, OutputValue, column_letter
-from workbooks.ooxml import MAIN, REL
-from workbooks.styles import QUOTED_TEXT
+from workbooks.xlsx.ooxml import MAIN, REL
+from workbooks.xlsx.styles import QUOTED_TEXT
 
 MAX_TEXT = 32767
 EXCEL_MAX_ROWS = 1_048_576

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbooks.model import TableRange, column_number
-from workbooks.ooxml import (
+from workbooks.xlsx.ooxml import (
     REL,
     RT_OFFICE_DOCUMENT,
     RT_TABLE,

@@ -12,7 +12,7 @@ import re
 from lxml import etree
 
 from workbooks.model import column_number
-from workbooks.ooxml import MAIN, parse, q, serialise
+from workbooks.xlsx.ooxml import MAIN, parse, q, serialise
 
 AUTHOR = "Back Office"
 MAX_SHAPES = 1000  # a VML id block holds 1,024 shapes: notes past that would collide

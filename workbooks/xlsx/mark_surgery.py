@@ -19,9 +19,9 @@ from typing import Any
 
 from lxml import etree
 
-from workbooks.cellmarks import StyleEdit, edit_styles, plan_styles, read_styles
 from workbooks.model import Mark
-from workbooks.notes import (
+from workbooks.xlsx.cellmarks import StyleEdit, edit_styles, plan_styles, read_styles
+from workbooks.xlsx.notes import (
     CT_COMMENTS,
     CT_VML,
     add_notes,
@@ -30,10 +30,10 @@ from workbooks.notes import (
     new_vml,
     remove_notes,
 )
-from workbooks.ooxml import CT, PKG_REL, REL, parse, q, read_rels, relative, rels_path, serialise
-from workbooks.package import Package
-from workbooks.styles import StyleBook
-from workbooks.zipcopy import Inflated, Part, Splice, Spliced, read_member
+from workbooks.xlsx.ooxml import CT, PKG_REL, REL, parse, q, read_rels, relative, rels_path, serialise
+from workbooks.xlsx.package import Package
+from workbooks.xlsx.styles import StyleBook
+from workbooks.xlsx.zipcopy import Inflated, Part, Splice, Spliced, read_member
 
 RT_COMMENTS = REL + "/comments"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from addin import report
 from addin.jobs import JobResult, run_on_file, validate_job
 from engine.errors import BadArguments
-from workbooks.demo import DemoFacts, build_demo_workbook
+from addin.demo.book import DemoFacts, build_demo_workbook
 
 
 def run_demo(path: Path, *, force: bool = False, progress: bool = True

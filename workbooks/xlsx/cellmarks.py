@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from workbooks.model import column_number
-from workbooks.zipcopy import Splice, Spliced
+from workbooks.xlsx.zipcopy import Splice, Spliced
 
 _CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 _ROW = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?row\b[^>]*?\sr="(\d+)"[^>]*?(/?)>')

@@ -1,0 +1,1 @@
+"""The tool-owned output sheets: one builder per sheet, from engine results to an OutputSheet."""
