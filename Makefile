@@ -15,6 +15,7 @@ demo: $(BIN)/backoffice
 	$(BIN)/backoffice demo demo/backoffice-demo.xlsx --force
 
 test: $(BIN)/backoffice
+	tests/setup/ensure-libreoffice.sh
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/backoffice

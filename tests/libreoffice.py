@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SOFFICE = "soffice"
+MAC_SOFFICE = [Path("/Applications/LibreOffice.app/Contents/MacOS/soffice")]
 DEFAULT_TIMEOUT_S = 120.0
 
 _REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>
@@ -58,10 +59,10 @@ CONVERSIONS: list[Conversion] = []
 
 def soffice_path() -> str:
     """The soffice executable; AssertionError (a failure, not a skip) when it is missing."""
-    found = shutil.which(SOFFICE)
+    found = shutil.which(SOFFICE) or next((str(p) for p in MAC_SOFFICE if p.exists()), None)
     if found is None:
         raise AssertionError("LibreOffice (soffice) is not installed; the `libreoffice` tests "
-                             "need it (CI installs libreoffice-calc-nogui).")
+                             "need it: `make test` installs it (tests/setup/ensure-libreoffice.sh).")
     return found
 
 
