@@ -41,6 +41,7 @@ from engine.vocab import ISO_4217
 _PERIOD_TEXT = re.compile(r"\d{4}-\d{2}")
 _PLAIN = re.compile(PLAIN_NUMBER)
 _BUCKET_SEPARATORS = re.compile(r"[\s,;]+")
+_EXCEL_MAX = Decimal("1E308")  # no cell holds more: "1e400" is unreadable, as in number columns
 
 
 class Period(str):
@@ -155,7 +156,7 @@ def parse_decimal(value: object, locale: str = "en") -> Decimal | None:
         if parsed is None:
             return None
         number = to_decimal(parsed)
-    if not number.is_finite():
+    if not number.is_finite() or abs(number) >= _EXCEL_MAX:
         return None
     return number.scaleb(-2) if percent else number
 
