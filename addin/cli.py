@@ -95,9 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _fail(args: argparse.Namespace, message: str, code: int) -> int:
     if getattr(args, "json", False):
-        print(json.dumps({"ok": False, "command": _name(args), "workbook": str(
-            getattr(args, "workbook", getattr(args, "path", ""))), "error": message,
-            "exit_code": code}, ensure_ascii=False))
+        from addin.contract import Refusal
+
+        refusal = Refusal(ok=False, command=_name(args), workbook=str(
+            getattr(args, "workbook", getattr(args, "path", ""))), error=message, exit_code=code)
+        print(json.dumps(refusal.model_dump(mode="json"), ensure_ascii=False))
     else:
         print(f"backoffice: {message}", file=sys.stderr)
     return code

@@ -78,14 +78,14 @@ class JobResult:
         return 0 if self.ok else 1
 
     def as_json(self) -> dict[str, object]:
-        """The `--json` object of workbook-spec.md."""
-        return {
+        """The `--json` object of workbook-spec.md, built (so checked) through addin.contract."""
+        from addin.contract import JobOutput
+
+        return JobOutput.model_validate({  # issues and audit read by attribute: no copies
             "ok": self.ok, "command": self.command, "workbook": self.workbook,
-            "period": self.period, "issues": [i.as_dict() for i in self.issues],
-            "summary": self.summary, "written": self.written,
-            "audit": {"seq": self.audit.seq, "entry_hash": self.audit.entry_hash}
-            if self.audit else None,
-        }
+            "period": self.period, "issues": self.issues, "summary": self.summary,
+            "written": self.written, "audit": self.audit,
+        }, from_attributes=True).model_dump(mode="json", fallback=str)  # as default=str did
 
 
 Job = Callable[[Workbook, Context], JobResult]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from engine.crosschecks import FX_DATES
 from engine.rules import RULES, Rule
 from engine.schema import INPUT_SHEETS, Kind
+from engine.settings import Settings, label
 from engine.validation import (
     CHOICES,
     CURRENCY_COLUMNS,
@@ -24,8 +25,8 @@ FIXED_SCOPES = {
     "read.unreadable": ["every number, amount, percentage, date and period column"],
     "read.error_value": ["every column read"],
     "config.period": ["Config.Period"],
-    "config.value": ["Config.Locale", "Config.Valuation Method", "Config.Tax Rounding",
-                     "Config.Payroll Rules"],
+    "config.value": [f"Config.{label(field)}" for field in Settings.model_fields
+                     if field not in ("company", "period", "functional_currency")],
     "invoice.due_before_issue": ["Invoices.Due Date"],
     "payroll.other_period": ["Payroll.Period"],
     "taxid.invalid": ["Payroll.Tax ID"],

@@ -140,6 +140,38 @@ RULES: tuple[Rule, ...] = (
 
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 
+# The {detail} of a config.value message: what a valid value looks like, en then pt-BR. Keyed by
+# the kind of error engine.settings reports (pydantic's own bound errors keep pydantic's names).
+CONFIG_DETAILS: dict[str, tuple[str, str]] = {
+    "config_choice": ("use {choices}", "use {choices}"),
+    "config_number": ("type a number such as {example}", "digite um número como {example}"),
+    "config_fraction": ("type a percentage between 0% and 100%, such as {example}",
+                        "digite um percentual entre 0% e 100%, como {example}"),
+    "config_aging": ("type the bucket limits in days, whole numbers in increasing order, such as "
+                     "30,60,90,120",
+                     "digite os limites das faixas em dias, números inteiros em ordem crescente, "
+                     "como 30,60,90,120"),
+    "greater_than": ("it must be greater than {gt}", "deve ser maior que {gt}"),
+    "greater_than_equal": ("it must be at least {ge}", "deve ser no mínimo {ge}"),
+    "not_negative": ("it must not be negative", "não pode ser negativo"),
+    "less_than_equal": ("it must be at most {le}", "deve ser no máximo {le}"),
+    "invalid": ("check the value", "confira o valor"),
+}
+_OR = (" or ", " ou ")
+
+
+def config_detail(kind: str, locale: str, **values: object) -> str:
+    """The {detail} of a config.value message in the workbook's language; `choices` (a tuple)
+    is joined as "a or b" / "a ou b"."""
+    template = CONFIG_DETAILS.get(kind, CONFIG_DETAILS["invalid"])[locale == "pt-BR"]
+    shown = {k: _show(v) for k, v in values.items()}
+    choices = values.get("choices")
+    if isinstance(choices, tuple | list):
+        names = [str(c) for c in choices]
+        head = ", ".join(names[:-1])
+        shown["choices"] = head + _OR[locale == "pt-BR"] + names[-1] if head else names[-1]
+    return template.format(**shown)
+
 
 def rule(rule_id: str) -> Rule:
     """The rule with this id."""

@@ -14,19 +14,15 @@ from stdnum.br import cnpj, cpf
 from engine.checker import Checker, display, normalised
 from engine.crosschecks import check_cross_sheet
 from engine.issues import Issue
-from engine.parsing import parse_period, period_bounds
-from engine.rules import rule
 from engine.schema import NUMERIC_KINDS, Kind, normalise
+from engine.settings import BLANK_KEYS, Period, Settings, config_settings
 from engine.tables import Table
 from engine.vocab import (
-    CONFIG_CHOICES,
-    CONFIG_LABELS,
     INVOICE_TYPES,
     ISO_4217,
     MOVEMENT_TYPES,
     Choices,
     canonical,
-    config_choice,
 )
 
 # (sheet, column, rule): "value.positive" is > 0, "value.negative" forbids < 0.
@@ -68,7 +64,7 @@ def validate(tables: dict[str, Table], config: dict[str, str], config_cells: dic
     """Every rule over every input sheet present. `tables` by canonical sheet name;
     `other_sheets=False` skips the checks against other sheets (SKUs, payments, FX)."""
     checker = Checker(locale)
-    period = check_config(checker, tables.get("Config"), config, config_cells)
+    settings = check_config(checker, tables.get("Config"), config, config_cells)
     for table in tables.values():
         if table.frame.empty:
             continue
@@ -76,49 +72,19 @@ def validate(tables: dict[str, Table], config: dict[str, str], config_cells: dic
         check_ranges(checker, table)
         check_choices(checker, table)
         check_unique(checker, table)
-    check_dates(checker, tables, period)
+    check_dates(checker, tables, settings.period)
     check_tax_ids(checker, tables.get("Payroll"))
-    check_cross_sheet(checker, tables, config.get("functionalcurrency", "BRL") or "BRL", other_sheets)
+    check_cross_sheet(checker, tables, settings.functional_currency, other_sheets)
     return checker.issues
 
 
 def check_config(checker: Checker, table: Table | None, config: dict[str, str],
-                 cells: dict[str, str]) -> str | None:
-    """Period (required, YYYY-MM) and the allowed values of the other keys; returns the period."""
-    if table is None or "Value" not in table.letters:
-        return None
-    period = parse_period(config.get("period", ""))
-    period_cell = cells.get("period")
-    errored = period_cell is not None and bool(
-        table.unreadable["Value"].get(_row_of(period_cell), False))
-    if period is None and not errored:
-        _config_issue(checker, table, cells.get("period"), "config.period", "Period",
-                      config.get("period", ""), "")
-    for key, allowed in CONFIG_CHOICES.items():
-        if config.get(key) and config_choice(key, config[key]) is None:
-            joiner = " ou " if checker.locale == "pt-BR" else " or "
-            _config_issue(checker, table, cells[key], "config.value", CONFIG_LABELS[key], config[key],
-                          "use " + joiner.join(allowed))
-    currency = config.get("functionalcurrency", "")
-    if currency and currency.strip().upper() not in ISO_4217:
-        _config_issue(checker, table, cells["functionalcurrency"], "value.currency",
-                      "Functional Currency", currency, "")
-    return period
-
-
-def _config_issue(checker: Checker, table: Table, cell: str | None, rule_id: str, column: str,
-                  value: str, detail: str) -> None:
-    the_rule = rule(rule_id)
-    cell = cell or table.header_cell()
-    row = _row_of(cell)
-    checker.issues.append(Issue(table.sheet, cell, row, column, rule_id, the_rule.severity,
-                                the_rule.message(checker.locale, column=column, value=value,
-                                                 detail=detail), value))
-
-
-def _row_of(cell: str) -> int:
-    """"AB12" -> 12."""
-    return int("".join(ch for ch in cell if ch.isdigit()))
+                 cells: dict[str, str]) -> Settings:
+    """Every Config value read into typed settings (engine.settings); each bad value is an issue
+    at its cell and falls back to its default. Returns the settings (period None when bad)."""
+    settings, issues = config_settings(table, config, cells, checker.locale)
+    checker.issues.extend(issues)
+    return settings
 
 
 def check_required(checker: Checker, table: Table) -> None:
@@ -126,8 +92,9 @@ def check_required(checker: Checker, table: Table) -> None:
     for column in table.spec.columns:
         if column.required and column.name in table.frame:
             blank = table.frame[column.name].isna() & ~table.unreadable[column.name]
-            if table.spec.key_value and "Key" in table.frame:  # a blank Period is config.period
-                blank &= table.frame["Key"].map(lambda k: normalise(str(k)) != "period")
+            if table.spec.key_value and "Key" in table.frame:  # blank Period: config.period;
+                blank &= ~table.frame["Key"].map(  # blank Minimum Wage: no minimum-wage check
+                    lambda k: normalise(str(k)) in BLANK_KEYS).astype(bool)
             checker.flag(table, "value.required", column.name, blank, value=lambda _r: "")
 
 
@@ -198,7 +165,7 @@ def check_unique(checker: Checker, table: Table) -> None:
                  detail=lambda r: int(first[r]))
 
 
-def check_dates(checker: Checker, tables: dict[str, Table], period: str | None) -> None:
+def check_dates(checker: Checker, tables: dict[str, Table], period: Period | None) -> None:
     """Due Date before Issue Date; dates outside the Period; payroll rows of other periods."""
     invoices = tables.get("Invoices")
     if invoices is not None and {"Due Date", "Issue Date"} <= set(invoices.frame):
@@ -208,7 +175,7 @@ def check_dates(checker: Checker, tables: dict[str, Table], period: str | None) 
                      detail=lambda r: display(frame.at[r, "Issue Date"]))
     if period is None:
         return
-    first, last = (pd.Timestamp(d) for d in period_bounds(period))
+    first, last = pd.Timestamp(period.first_day), pd.Timestamp(period.last_day)
     for sheet, column in IN_PERIOD_DATES:
         table = tables.get(sheet)
         if table is not None and column in table.frame:

@@ -20,6 +20,7 @@ from engine.issues import Issue, Severity
 from engine.parsing import PLAIN_NUMBER, parse_date, parse_number, parse_period
 from engine.rules import kind_name, rule
 from engine.schema import CONFIG, INPUT_SHEETS, NUMERIC_KINDS, Column, Kind, SheetSpec, normalise
+from engine.settings import Settings, config_settings
 from engine.tables import Table
 from engine.vocab import config_choice
 from workbooks.model import Grid, TableRange, Workbook, column_letter, text_column
@@ -37,6 +38,13 @@ class WorkbookData:
     config_cells: dict[str, str]
     issues: list[Issue]
     locale: str = "en"
+
+    @property
+    def settings(self) -> Settings:
+        """The Config sheet as typed settings, from `config` as it is now (so a --period given
+        on the command line counts); bad values are their defaults here, issues in validate."""
+        return config_settings(self.tables.get(CONFIG.name), self.config, self.config_cells,
+                               self.locale)[0]
 
     @property
     def row_counts(self) -> dict[str, int]:
