@@ -86,7 +86,7 @@ def _add_series(chart: xlsxwriter.chart.Chart, sheet: str, laid: LaidChart) -> N
 def _write(sheet: xlsxwriter.worksheet.Worksheet, row: int, col: int, value: OutputValue) -> None:
     """A value as the chart cache needs it (display only: the package gets our own cells)."""
     if isinstance(value, Formula):
-        value = value.cached  # type: ignore[assignment]
+        value = value.cached
     if isinstance(value, bool):
         sheet.write_boolean(row, col, value)
     elif isinstance(value, int | float | Decimal):
