@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
+from typing import NamedTuple
 
 from workbooks.model import (
     Block,
@@ -29,6 +31,7 @@ CURRENCY_SYMBOLS = {"BRL": "R$", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "
 NUMBER_FORMATS = {CellKind.TEXT: "@", CellKind.INTEGER: "0", CellKind.NUMBER: "General",
                   CellKind.MONEY: "#,##0.00", CellKind.PERCENT: "0.00%", CellKind.DATE: "yyyy-mm-dd"}
 _ANCHOR = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+_letter = lru_cache(maxsize=1024)(column_letter)  # a column's letters, once per save
 
 
 def money_format(currency: str) -> str:
@@ -45,9 +48,10 @@ def number_format(kind: CellKind, currency: str = "") -> str:
     return money_format(currency) if kind is CellKind.MONEY else NUMBER_FORMATS[kind]
 
 
-@dataclass(frozen=True)
-class LaidCell:
-    """One cell: where, what, and how it is shown. `field` names it in messages."""
+class LaidCell(NamedTuple):
+    """One cell: where, what, and how it is shown. `field` names it in messages. (A named
+    tuple: a 1M-row sheet makes millions, and a frozen dataclass is several times slower to
+    build.)"""
 
     row: int
     col: int
@@ -62,7 +66,7 @@ class LaidCell:
     @property
     def ref(self) -> str:
         """"E7"."""
-        return f"{column_letter(self.col)}{self.row}"
+        return f"{_letter(self.col)}{self.row}"
 
 
 @dataclass(frozen=True)
@@ -160,13 +164,17 @@ def _lay_block(layout: Layout, sheet: OutputSheet, block: Block, header_row: int
     headers = [c.header for c in block.columns]
     for c, header in enumerate(headers, start=1):
         _put(layout, LaidCell(header_row, c, header, bold=table is None, field="header"))
-    for r, values in enumerate(block.rows):
+    kinds = [c.kind for c in block.columns]
+    currencies = [c.currency or sheet.currency for c in block.columns]
+    bold, links = block.bold_rows, block.links
+    for r, values in enumerate(block.rows):  # the hot loop of a big sheet: kept lean
         row = header_row + 1 + r
-        for c, value in enumerate(values):
-            column = block.columns[c]
-            _put(layout, LaidCell(row, c + 1, value, column.kind, column.currency or sheet.currency,
-                                  r in block.bold_rows, link=block.links.get((r, c)),
-                                  field=column.header))
+        cells = [LaidCell(row, c + 1, value, kinds[c], currencies[c], r in bold, False,
+                          links.get((r, c)) if links else None, headers[c])
+                 for c, value in enumerate(values) if value is not None and not
+                 (isinstance(value, str) and value == "")]
+        if cells:
+            layout.rows.setdefault(row, []).extend(cells)
     last = header_row + block.data_rows
     sums = frozenset(headers.index(h) for h in block.totals)
     if block.totals:

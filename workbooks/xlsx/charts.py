@@ -16,8 +16,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-
-import xlsxwriter
+from typing import Any
 
 from workbooks.layout import LaidChart, Layout
 from workbooks.model import Formula, OutputValue
@@ -29,6 +28,7 @@ CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
 CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 _DEFAULT_SIZE = (480, 288)  # XlsxWriter's chart size in pixels
 _SERIAL_EPOCH = date(1899, 12, 30)
+
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class ChartParts:
 
 def make_charts(layout: Layout) -> ChartParts:
     """The drawing and chart parts for the charts of `layout` (which has at least one)."""
+    import xlsxwriter  # here: only sheets with charts pay for the import (every save would)
+
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     sheet = book.add_worksheet(layout.name)
@@ -73,7 +75,7 @@ def make_charts(layout: Layout) -> ChartParts:
         return ChartParts(made.read(drawing_part), charts)
 
 
-def _add_series(chart: xlsxwriter.chart.Chart, sheet: str, laid: LaidChart) -> None:
+def _add_series(chart: Any, sheet: str, laid: LaidChart) -> None:
     first, last = laid.first_row - 1, laid.last_row - 1
     for col in laid.value_cols:
         chart.add_series({
@@ -83,7 +85,7 @@ def _add_series(chart: xlsxwriter.chart.Chart, sheet: str, laid: LaidChart) -> N
         })
 
 
-def _write(sheet: xlsxwriter.worksheet.Worksheet, row: int, col: int, value: OutputValue) -> None:
+def _write(sheet: Any, row: int, col: int, value: OutputValue) -> None:
     """A value as the chart cache needs it (display only: the package gets our own cells)."""
     if isinstance(value, Formula):
         value = value.cached

@@ -123,9 +123,10 @@ def cell_xml(cell: LaidCell, styles: StyleBook, sheet: str, epoch: date = _EPOCH
     written as text; text Excel cannot hold is refused. A Formula is written with its cached
     value (number, text, boolean or date serial)."""
     value = cell.value
+    if isinstance(value, str):
+        return _text(cell, value, styles, sheet)
     if isinstance(value, Formula):
         return _formula(cell, value, styles, epoch)
-    style = styles.cell_style(cell.kind, cell.currency, bold=cell.bold, heading=cell.heading)
     if isinstance(value, bool):
         return _text(cell, "TRUE" if value else "FALSE", styles, sheet)
     if isinstance(value, datetime):
@@ -140,8 +141,8 @@ def cell_xml(cell: LaidCell, styles: StyleBook, sheet: str, epoch: date = _EPOCH
         number = _number_text(value)
         if number is None:
             return _text(cell, str(value), styles, sheet)
-        if cell.kind is CellKind.TEXT:
-            style = styles.cell_style(CellKind.NUMBER, bold=cell.bold, heading=cell.heading)
+        kind = CellKind.NUMBER if cell.kind is CellKind.TEXT else cell.kind
+        style = styles.cell_style(kind, cell.currency, bold=cell.bold, heading=cell.heading)
         return f'<c r="{cell.ref}" s="{style}"><v>{number}</v></c>'
     return _text(cell, str(value), styles, sheet)
 
@@ -189,13 +190,14 @@ def _number_text(value: int | float | Decimal) -> str | None:
 
 
 def _text(cell: LaidCell, text: str, styles: StyleBook, sheet: str) -> str:
-    where = f"{sheet}!{cell.ref} ({cell.field})"
+    ref = cell.ref
     if len(text) > MAX_TEXT:
-        raise UnsafeWrite(f"{where}: the text is {len(text):,} characters, more than Excel's "
-                          f"{MAX_TEXT:,}; nothing was written (no silent truncation).")
+        raise UnsafeWrite(f"{sheet}!{ref} ({cell.field}): the text is {len(text):,} characters, "
+                          f"more than Excel's {MAX_TEXT:,}; nothing was written (no silent "
+                          "truncation).")
     style = styles.cell_style(CellKind.TEXT, bold=cell.bold, heading=cell.heading,
                               quoted=text[:1] in "=+-@")
     text = excel_escape(text)
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
     body = escape(text, {"\r": "&#13;"})  # a raw CR is read back as LF (XML end-of-line rule)
-    return f'<c r="{cell.ref}" s="{style}" t="inlineStr"><is><t{space}>{body}</t></is></c>'
+    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{body}</t></is></c>'

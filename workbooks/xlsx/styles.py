@@ -43,7 +43,7 @@ class StyleBook:
         self.original = data
         self.root = parse(data or EMPTY_STYLES)
         self.changed = data is None
-        self._cell_styles: dict[tuple[str, str, bool, bool, bool], int] = {}
+        self._cell_styles: dict[tuple[CellKind, str, bool, bool, bool], int] = {}
 
     def output_styles(self) -> dict[str, int]:
         """The cellXfs index for each output kind, plus QUOTED_TEXT."""
@@ -55,14 +55,16 @@ class StyleBook:
                    heading: bool = False, quoted: bool = False) -> int:
         """The cellXfs index for an output cell: its kind's number format (money in `currency`),
         bold or heading (bold, larger) font, quotePrefix for text that looks like a formula."""
-        key = (str(kind), currency if kind is CellKind.MONEY else "", bold, heading, quoted)
-        if key not in self._cell_styles:
-            if kind is CellKind.MONEY and currency:
-                numfmt = self._numfmt(-1, money_format(currency))
-            else:
-                numfmt = self._numfmt(*NUMBER_FORMATS[kind])
-            font = self._font(bold or heading, HEADING_SIZE if heading else None)
-            self._cell_styles[key] = self._xf(numfmt=numfmt, font=font, quote_prefix=quoted)
+        key = (kind, currency, bold, heading, quoted)
+        found = self._cell_styles.get(key)
+        if found is not None:  # the common case, once per cell of a big sheet
+            return found
+        if kind is CellKind.MONEY and currency:
+            numfmt = self._numfmt(-1, money_format(currency))
+        else:
+            numfmt = self._numfmt(*NUMBER_FORMATS[kind])
+        font = self._font(bold or heading, HEADING_SIZE if heading else None)
+        self._cell_styles[key] = self._xf(numfmt=numfmt, font=font, quote_prefix=quoted)
         return self._cell_styles[key]
 
     def mark_style(self, base_xf: int, level: str) -> int:
