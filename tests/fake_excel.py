@@ -10,7 +10,11 @@ a date, "#DIV/0!" an error; a leading apostrophe keeps text (`typed_entry=False`
 written). Sheet names are unique and looked up ignoring case (`sheets.add` raises ValueError, as
 xlwings does). `clear()` clears everything and, as Excel's Clear All does, drops the sheet's Tables;
 xlwings' Table has no delete() and a Sheet here has no `.api` (LiveWorkbook's macOS fallback runs).
-Recorded: `Sheet.links`, `App.alerts`/`status_bar`, `Book.saves`/`active`; `fullname` is a real file.
+Formulas are kept as written (`Sheet.formulas`; the fake computes nothing: such a cell reads as
+empty), charts as xlwings' `sheet.charts.add` received them (Clear All leaves them, as in Excel;
+`Chart.delete()` removes one). Recorded: `Sheet.links`, `Sheet.fonts` (bold, size),
+`Sheet.widths`, `Sheet.page_setup.print_area`, `App.alerts`/`status_bar`, `Book.saves`/`active`;
+`fullname` is a real file.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from workbooks.memory import EXCEL_ERRORS, ExcelError
-from workbooks.model import TableRange, column_number
+from workbooks.model import TableRange, column_letter, column_number
 
 Cell = tuple[int, int]
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -113,6 +117,33 @@ class Range:
             for j, value in enumerate(row):
                 self.sheet.write((self.row + i, self.column + j), value)
 
+    @property
+    def address(self) -> str:
+        """"$A$1:$B$3", as xlwings gives it."""
+        def ref(cell: Cell) -> str:
+            return f"${column_letter(cell[1])}${cell[0]}"
+        return ref(self.first) if self.first == self.last else f"{ref(self.first)}:{ref(self.last)}"
+
+    @property
+    def formula(self) -> str | None:
+        return self.sheet.formulas.get(self.first)
+
+    @formula.setter
+    def formula(self, text: str) -> None:
+        for cell in self._cells():
+            self.sheet.values.pop(cell, None)
+            self.sheet.formulas[cell] = text
+
+    @property
+    def font(self) -> Font:
+        return Font(self)
+
+    def _set_width(self, width: float) -> None:
+        for c in range(self.column, self.last[1] + 1):
+            self.sheet.widths[c] = width
+
+    column_width = property(None, _set_width)
+
     def _set_format(self, fmt: str) -> None:
         self.sheet.formats.update(dict.fromkeys(self._cells(), fmt))
 
@@ -146,6 +177,69 @@ class Range:
                       screen_tip: str | None = None) -> None:
         self.sheet.links[self.first] = address
         self.sheet.values[self.first] = text_to_display or address
+
+
+@dataclass
+class Font:
+    """A range's font: setting bold or size records it for each cell."""
+
+    range: Range
+
+    def _set(self, key: str, value: object) -> None:
+        for cell in self.range._cells():
+            self.range.sheet.fonts.setdefault(cell, {})[key] = value
+
+    bold = property(None, lambda self, value: self._set("bold", value))
+    size = property(None, lambda self, value: self._set("size", value))
+
+
+@dataclass
+class Areas:
+    """A multi-area range ("A2:A5,C2:C5"), as a chart's source."""
+
+    sheet: Sheet
+    address: str
+
+
+@dataclass
+class Chart:
+    """An embedded chart, as `sheet.charts.add` received it."""
+
+    sheet: Sheet
+    name: str
+    chart_type: str
+    source: str
+    anchor: str
+    width: float
+    height: float
+    plot_by: str | None = None
+    title: str | None = None
+
+    def delete(self) -> None:
+        self.sheet.charts.remove(self)
+
+
+class Charts(list[Chart]):
+    def __init__(self, sheet: Sheet) -> None:
+        super().__init__()
+        self.sheet = sheet
+
+    def add(self, left: float = 0, top: float = 0, width: float = 355, height: float = 211,
+            chart_type: str | None = None, source: Range | Areas | None = None,
+            plot_by: str | None = None, name: str | None = None, anchor: Range | None = None,
+            style: int | None = 227) -> Chart:
+        if anchor is not None and (left or top):
+            raise ValueError("Use either anchor or left/top")
+        chart = Chart(self.sheet, name or f"Chart {len(self) + 1}", chart_type or "column_clustered",
+                      source.address if source is not None else "",
+                      anchor.address if anchor is not None else "", width, height, plot_by)
+        self.append(chart)
+        return chart
+
+
+@dataclass
+class PageSetup:
+    print_area: str | None = None
 
 
 @dataclass
@@ -193,12 +287,18 @@ class Sheet:
         self.colors: dict[Cell, tuple[int, int, int]] = {}
         self.notes: dict[Cell, str] = {}
         self.links: dict[Cell, str] = {}
+        self.formulas: dict[Cell, str] = {}
+        self.fonts: dict[Cell, dict[str, object]] = {}
+        self.widths: dict[int, float] = {}
         self.tables, self.autofits = Tables(self), list[str | None]()
+        self.charts, self.page_setup = Charts(self), PageSetup()
 
     def __getitem__(self, address: str) -> Range:
         return self.range(address)
 
     def range(self, first: str | Cell, last: Cell | None = None) -> Range:
+        if isinstance(first, str) and "," in first:
+            return Areas(self, ",".join(self.range(a).address for a in first.split(",")))  # type: ignore[return-value]
         if isinstance(first, str):
             start, _, end = first.partition(":")
             first, last = _cell(start), _cell(end) if end else None
@@ -212,7 +312,8 @@ class Sheet:
         return Range(self, (min(rows), min(cols)), (max(rows), max(cols)))
 
     def clear(self) -> None:
-        for cells in (self.values, self.formats, self.colors, self.notes, self.links):
+        for cells in (self.values, self.formats, self.colors, self.notes, self.links, self.formulas,
+                      self.fonts):
             cells.clear()
         self.tables.clear()
 
@@ -234,6 +335,7 @@ class Sheet:
             self.values.pop(cell, None)
         else:
             self.values[cell] = stored
+        self.formulas.pop(cell, None)
 
 
 class Sheets:

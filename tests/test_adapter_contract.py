@@ -11,6 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from openpyxl.worksheet.table import Table as XlTable
+from reports import SHEET, report_sheet
 
 from engine.schema import CONFIG, ORDERS
 from workbooks.memory import ExcelError, MemoryWorkbook
@@ -139,3 +140,21 @@ def test_output_sheets_round_trip_through_the_adapter(make_book):
                     ["=SUM(A1)", "-0.01", "2026-11-01 00:00:00"]]
     assert [(t.min_row, t.max_row, t.max_col) for t in grid.tables] == [(1, 3, 3)]
     assert "Order Results" in book.sheet_names()
+
+
+def test_report_sheets_read_back_the_same_through_every_adapter(make_book):
+    """Blocks with headings, a totals row and formulas: both adapters read the cached values, and
+    the table without its totals row."""
+    book = make_book({"Orders": [["Order ID"], ["1"]]})
+    book.write_sheet(report_sheet())
+    book.save()
+    if isinstance(book, FileWorkbook):
+        book = FileWorkbook.open(book.path)
+    grid = book.grid(SHEET)
+    rows = grid.rows()
+    assert rows[0][:2] == ["Key figures", None] and rows[1] == ["Region", "Net", "Rate", "Closed"]
+    assert rows[5][:2] == ["Total", "2000"]  # SUBTOTAL(109,BO_CloseReport[Net]), cached
+    assert [r[1] for r in rows[9:14]] == ["1999.75", "0.3996", "3", "1999.75", "4002.8996"]
+    assert rows[12][2] == "big"
+    assert [(t.name, t.min_row, t.max_row, t.max_col) for t in grid.tables] == [
+        ("BO_CloseReport", 2, 5, 4)]

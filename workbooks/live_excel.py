@@ -9,12 +9,24 @@ Only the open-source part of xlwings is used.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from engine.errors import UnsafeWrite
+from workbooks.layout import LaidCell, LaidChart, Layout, lay_out, number_format
 from workbooks.memory import EXCEL_ERRORS, cells_to_grid
-from workbooks.model import CellKind, Grid, Mark, OutputSheet, OutputValue, TableRange
+from workbooks.model import (
+    CellKind,
+    ChartKind,
+    Formula,
+    Grid,
+    Mark,
+    OutputSheet,
+    OutputValue,
+    TableRange,
+    column_letter,
+)
 
 STATE_SHEET = "_BackOffice"
 EXCEL_FORMATS = {CellKind.MONEY: "#,##0.00", CellKind.DATE: "yyyy-mm-dd", CellKind.INTEGER: "0",
@@ -84,22 +96,62 @@ class LiveWorkbook:
             ws = self.book.sheets[sheet.name]
             for table in list(ws.tables):
                 _delete_table(table)
+            for chart in list(ws.charts):  # Clear All leaves charts in place
+                chart.delete()
             ws.clear()
         else:
             ws = self.book.sheets.add(sheet.name, after=self.book.sheets[len(names) - 1])
-        rows = [[c.header for c in sheet.columns], *[[_excel(v) for v in r] for r in sheet.rows]]
+        layout = lay_out(sheet)
+        grid: list[list[object]] = [[None] * layout.last_col for _ in range(layout.last_row)]
+        formulas = []
         # Formats first: Excel parses a string written into a General cell as typed input
         # ("000..." becomes 0, "2026-11-05" a date, "#N/A" an error cell).
-        ws.range((1, 1), (1, len(sheet.columns))).number_format = "@"
-        for i, column in enumerate(sheet.columns, start=1):
-            ws.range((2, i), (max(2, len(rows)), i)).number_format = EXCEL_FORMATS[column.kind]
-        ws["A1"].value = rows
-        ws.tables.add(source=ws.range((1, 1), (max(2, len(rows)), len(sheet.columns))),
-                      name=sheet.table_name)
-        for (r, c), location in sheet.links.items():
-            cell = ws.range((r + 2, c + 1))
-            cell.add_hyperlink("#" + location, str(cell.value))
-        ws.autofit(axis="columns")
+        cells = layout.cells()
+        for (first, last, col), fmt in _runs(cells, _format):  # one call per run of a column
+            ws.range((first, col), (last, col)).number_format = fmt
+        for (first, last, col), style in _runs(cells, lambda c: (c.bold or c.heading, c.heading)):
+            if style[0]:
+                ws.range((first, col), (last, col)).font.bold = True
+            if style[1]:
+                ws.range((first, col), (last, col)).font.size = 14
+        for cell in cells:
+            if isinstance(cell.value, Formula):
+                formulas.append(cell)
+            else:
+                grid[cell.row - 1][cell.col - 1] = _excel(cell.value)
+        ws["A1"].value = grid
+        for cell in formulas:  # Excel computes them; the engine's value is only the file's cache
+            ws.range((cell.row, cell.col)).formula = "=" + cell.value.body  # type: ignore[union-attr]
+        for table in layout.tables:  # the totals row stays plain cells below the table: Excel's
+            # ShowTotals would add a row of its own
+            ws.tables.add(source=ws.range((table.first_row, 1), (table.last_row - table.totals,
+                                                                 table.last_col)), name=table.name)
+        for cell in layout.cells():
+            if cell.link and not isinstance(cell.value, Formula):
+                rng = ws.range((cell.row, cell.col))
+                rng.add_hyperlink("#" + cell.link, str(rng.value))
+        self._layout_page(ws, sheet, layout)
+        for laid in layout.charts:
+            _add_chart(ws, laid)
+
+    def _layout_page(self, ws: Any, sheet: OutputSheet, layout: Layout) -> None:
+        """Column widths (autofit for a plain table sheet), print area, page breaks, fit to
+        width. Page breaks and fitting go through COM (Windows); macOS keeps the print area."""
+        if not sheet.blocks:
+            ws.autofit(axis="columns")
+        else:
+            for col, width in enumerate(layout.widths, start=1):
+                ws.range((1, col)).column_width = width
+        if not layout.printable:
+            return
+        ws.page_setup.print_area = layout.print_area
+        try:
+            setup = ws.api.PageSetup
+            setup.Zoom, setup.FitToPagesWide, setup.FitToPagesTall = False, 1, False
+            for row in layout.row_breaks:
+                ws.api.HPageBreaks.Add(ws.range((row, 1)).api)
+        except AttributeError:  # no COM object (macOS): print area only
+            pass
 
     def _apply_marks(self, previous: list[dict[str, Any]], marks: list[Mark]) -> list[dict[str, Any]]:
         present = {s.name.casefold() for s in self.book.sheets}
@@ -190,3 +242,48 @@ def _table_range(table: Any) -> TableRange:
 def _excel(value: OutputValue) -> object:
     """A value as xlwings writes it (Decimal is not a COM type; dates stay dates)."""
     return float(value) if isinstance(value, Decimal) else value
+
+
+CHART_TYPES = {ChartKind.BAR: "bar_clustered", ChartKind.COLUMN: "column_clustered",
+               ChartKind.LINE: "line", ChartKind.PIE: "pie"}
+
+
+def _add_chart(ws: Any, laid: LaidChart) -> None:
+    """A chart through xlwings' own chart API: categories and value columns (headers included)
+    as the source, plotted by columns, anchored at its cell."""
+    areas = [(laid.category_col, laid.category_col), *[(c, c) for c in laid.value_cols]]
+    address = ",".join(f"{column_letter(a)}{laid.header_row}:{column_letter(b)}{laid.last_row}"
+                       for a, b in areas)
+    chart = ws.charts.add(width=laid.chart.width * 0.75, height=laid.chart.height * 0.75,
+                          chart_type=CHART_TYPES[laid.chart.kind], source=ws.range(address),
+                          plot_by="columns", anchor=ws.range((laid.row, laid.col)))
+    if laid.chart.title:
+        chart.title = laid.chart.title
+
+
+def _format(cell: LaidCell) -> str:
+    """A cell's number format; a number in a text column is shown as a number."""
+    value = cell.value.cached if isinstance(cell.value, Formula) else cell.value
+    if cell.kind is CellKind.TEXT and isinstance(value, int | float | Decimal) \
+            and not isinstance(value, bool):
+        return EXCEL_FORMATS[CellKind.NUMBER]
+    return number_format(cell.kind, cell.currency)
+
+
+def _runs(cells: list[LaidCell], key: Callable[[LaidCell], Any]
+          ) -> list[tuple[tuple[int, int, int], Any]]:
+    """((first row, last row, column), key) for each run of cells one under the other in a
+    column sharing the key: a 10,000-row column is formatted in one COM call, not 10,000."""
+    runs: list[tuple[tuple[int, int, int], Any]] = []
+    open_runs: dict[int, int] = {}  # column -> index of its current run in `runs`
+    for cell in sorted(cells, key=lambda c: (c.col, c.row)):
+        value = key(cell)
+        at = open_runs.get(cell.col)
+        if at is not None:
+            (first, last, col), current = runs[at]
+            if current == value and last == cell.row - 1:
+                runs[at] = ((first, cell.row, col), current)
+                continue
+        open_runs[cell.col] = len(runs)
+        runs.append(((cell.row, cell.row, cell.col), value))
+    return runs

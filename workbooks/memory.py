@@ -19,7 +19,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from workbooks.model import Grid, Mark, OutputSheet, TableRange, text_column
+from workbooks.layout import LaidCell, lay_out
+from workbooks.model import Formula, Grid, Mark, OutputSheet, TableRange, text_column
 
 EXCEL_ERRORS = frozenset(
     {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
@@ -301,11 +302,20 @@ class MemoryWorkbook:
             rows = self.sheets[sheet]
             first = next((i for i, r in enumerate(rows) if any(v not in (None, "") for v in r)), 0)
             return cells_to_grid(sheet, rows[first:], first + 1, 1, self.tables.get(sheet, []))
-        output = self.outputs[sheet]
-        values: list[list[object]] = [[c.header for c in output.columns], *output.rows]
-        last = len(values)
-        table = TableRange(output.table_name, 1, 1, last, len(output.columns))
-        return cells_to_grid(sheet, values, 1, 1, [table])
+        layout = lay_out(self.outputs[sheet])
+        values: list[list[object]] = [[None] * layout.last_col for _ in range(layout.last_row)]
+        for cell in layout.cells():  # a formula reads as its cached value, as from a file
+            value = cell.value.cached if isinstance(cell.value, Formula) else cell.value
+            values[cell.row - 1][cell.col - 1] = value
+        first = min(layout.rows, default=1)
+        tables = [TableRange(t.name, t.first_row, 1, t.last_row - t.totals, t.last_col)
+                  for t in layout.tables]  # a totals row is not data
+        return cells_to_grid(sheet, values[first - 1:], first, 1, tables)
+
+    def output_cells(self, sheet: str) -> dict[str, LaidCell]:
+        """The saved output sheet's cells by reference ("E7"): value or Formula (text and
+        cached value), kind, currency, bold, link. For tests and previews."""
+        return {cell.ref: cell for cell in lay_out(self.outputs[sheet]).cells()}
 
     def write_sheet(self, sheet: OutputSheet) -> None:
         """Stage an output sheet."""

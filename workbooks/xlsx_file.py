@@ -12,8 +12,8 @@ A sheet is the tool's own only when both its name and its sheetId (workbook.xml;
 for the life of the sheet and never reuses it for a new one) match the record in the state
 sheet: a user's sheet that merely took the name of a deleted output sheet is never replaced.
 Records written before sheetIds were kept ("owned sheet" rows without an id) are honoured
-only while the sheet still looks like ours, i.e. holds exactly one Excel Table (every output
-sheet is written as one); the next save records the id.
+only while the sheet still looks like ours, i.e. holds Excel Tables all named BO_... (every
+output sheet but an all-plain report has at least one); the next save records the id.
 """
 
 from __future__ import annotations
@@ -31,8 +31,10 @@ import pandas as pd
 from lxml import etree
 
 from engine.errors import UnsafeWrite
+from workbooks.layout import LaidTable, Layout, lay_out
 from workbooks.model import Grid, Mark, OutputColumn, OutputSheet, OutputValue, text_column
 from workbooks.safe_save import Fingerprint, fingerprint, replace_safely
+from workbooks.xlsx.charts import CT_CHART, CT_DRAWING, RT_DRAWING, make_charts
 from workbooks.xlsx.mark_surgery import MarkState, PackageEdit, apply_marks
 from workbooks.xlsx.ooxml import (
     CT_TABLE,
@@ -47,6 +49,7 @@ from workbooks.xlsx.ooxml import (
     read_rels,
     relative,
     rels_path,
+    resolve,
     serialise,
 )
 from workbooks.xlsx.package import Package, SheetEntry, read_package
@@ -56,6 +59,8 @@ from workbooks.xlsx.styles import StyleBook
 from workbooks.xlsx.zipcopy import BIG_PART, Inflated, Part, inflate_ahead, rewrite_zip
 
 STATE_SHEET = "_BackOffice"
+PRINT_AREA = "_xlnm.Print_Area"
+RT_CALC_CHAIN = REL + "/calcChain"
 PREFETCH_BUDGET = 1 << 30  # sheet XML held inflated ahead of a save, at most (bytes)
 _ERROR_NAMES = {"Div0": "#DIV/0!", "NA": "#N/A", "Value": "#VALUE!", "Ref": "#REF!",
                 "Name": "#NAME?", "Num": "#NUM!", "Null": "#NULL!", "GettingData": "#GETTING_DATA"}
@@ -198,9 +203,10 @@ class FileWorkbook:
         if self.owned[key] == entry.sheet_id:
             return True
         # An old record without an id, or a book re-saved by a program that renumbers sheetIds
-        # (LibreOffice, openpyxl): ours only if it still looks ours, one table named BO_...
+        # (LibreOffice, openpyxl): ours only if it still looks ours, its tables all named BO_...
         tables = self.package.tables.get(entry.name, [])
-        return entry.is_worksheet and len(tables) == 1 and tables[0].name.casefold().startswith("bo_")
+        return entry.is_worksheet and bool(tables) and all(
+            t.name.casefold().startswith("bo_") for t in tables)
 
     def _state_sheet(self, ids: dict[str, int]) -> OutputSheet:
         """The state sheet for this save; `ids` are the sheetIds the output sheets got in it."""
@@ -291,6 +297,8 @@ class _Surgery:
         self.parts: dict[str, Part] = {}
         self.removed: set[str] = set()
         self.taken = set(package.members)
+        self.replaced: list[SheetEntry] = []  # sheets rewritten in this save
+        self.table_names_now: set[str] = set()  # table names given in this save
         self.edit = PackageEdit(self.zf, package, self.types, self.styles, self.parts,
                                 self.removed, self.taken, dict(prefetched or {}))
 
@@ -298,11 +306,11 @@ class _Surgery:
               ) -> tuple[dict[str, Part], set[str]]:
         """Put the output sheets, then the state sheet that `state` builds from the sheetIds
         they have in this save (the state sheet's own id included)."""
-        styles = self.styles.output_styles()
-        ids = {sheet.name: self._put(sheet, styles) for sheet in sheets}
+        ids = {sheet.name: self._put(sheet) for sheet in sheets}
         state_entry = self.package.sheet(STATE_SHEET)
         ids[STATE_SHEET] = state_entry.sheet_id if state_entry else self._next_sheet_id()
-        self._put(state(ids), styles)
+        self._put(state(ids))
+        self._prune_calc_chain()
         wb = self.package.workbook_part
         self.parts[wb] = serialise(self.workbook, self.zf.read(wb))
         self.parts[rels_path(wb)] = serialise(self.wb_rels, self.zf.read(rels_path(wb)))
@@ -316,45 +324,147 @@ class _Surgery:
         self.zf.close()
         return self.parts, self.removed
 
-    def _put(self, sheet: OutputSheet, styles: dict[str, int]) -> int:
-        """Write one output sheet; returns its sheetId (kept, or assigned in this save)."""
+    def _put(self, sheet: OutputSheet) -> int:
+        """Write one output sheet (cells, tables, charts, print area); returns its sheetId (kept,
+        or assigned in this save)."""
         entry = self.package.sheet(sheet.name)
         old_tables = self.package.table_parts.get(entry.name, []) if entry else []
         if entry is not None:
             part, sheet_id = entry.part, entry.sheet_id
             self.removed |= set(old_tables)
             self._drop_related(part)
+            self.replaced.append(entry)
         else:
             part = self.edit.free("xl/worksheets/sheet{}.xml")
             rid = self._add_rel(RT_WORKSHEET, part)
             sheet_id = self._add_sheet_entry(sheet.name, rid)
             self.edit.override(part, CT_WORKSHEET)
-        table_part = old_tables[0] if old_tables else self.edit.free("xl/tables/table{}.xml")
-        self.removed.discard(table_part)
-        if not old_tables:
-            self.edit.override(table_part, CT_TABLE)
-        for stale in old_tables[1:]:
+        names = [self._table_name(name, entry.name if entry else None) for name in sheet.table_names()]
+        layout = lay_out(sheet, names)
+        rels = [(RT_TABLE, self._put_table(table, old_tables, i)) for i, table in enumerate(layout.tables)]
+        for stale in old_tables[len(layout.tables):]:
             self.edit.override(stale, None)
-        table_id = self._table_id(table_part)
-        sheet.table_name = self._table_name(sheet.table_name, entry.name if entry else None)
-        self.parts[part] = render_sheet(sheet, styles, date1904=self.package.date1904)
-        self.parts[table_part] = render_table(sheet, table_id)
-        self.parts[rels_path(part)] = (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<Relationships xmlns="{PKG_REL}"><Relationship Id="rId1" Type="{RT_TABLE}" '
-            f'Target="{relative(part, table_part)}"/></Relationships>').encode()
+        drawing_rid = None
+        if layout.charts:
+            rels.append((RT_DRAWING, self._put_charts(layout)))
+            drawing_rid = f"rId{len(rels)}"
+        self.parts[part] = render_sheet(layout, self.styles, date1904=self.package.date1904,
+                                        drawing_rid=drawing_rid)
+        if rels:
+            self.parts[rels_path(part)] = _rels_xml(part, rels)
+        elif rels_path(part) in self.package.members:
+            self.removed.add(rels_path(part))
+        self._print_area(sheet.name, layout.print_area if layout.printable else None)
         if sheet.name == STATE_SHEET:
             self._hide(sheet.name)
         return sheet_id
 
+    def _put_table(self, table: LaidTable, old_tables: list[str], index: int) -> str:
+        """A table part: the old sheet's own (same id) while it had as many, else a new one."""
+        if index < len(old_tables):
+            table_part = old_tables[index]
+            self.removed.discard(table_part)
+        else:
+            table_part = self.edit.free("xl/tables/table{}.xml")
+            self.edit.override(table_part, CT_TABLE)
+        self.parts[table_part] = render_table(table, self._table_id(table_part))
+        return table_part
+
+    def _put_charts(self, layout: Layout) -> str:
+        """The drawing and chart parts XlsxWriter made, under free names; returns the drawing."""
+        made = make_charts(layout)
+        drawing = self.edit.free("xl/drawings/drawing{}.xml")
+        self.edit.override(drawing, CT_DRAWING)
+        targets = {}
+        for rid, chart_xml in made.charts.items():
+            chart = self.edit.free("xl/charts/chart{}.xml")
+            self.edit.override(chart, CT_CHART)
+            self.parts[chart] = chart_xml
+            targets[rid] = relative(drawing, chart)
+        self.parts[drawing] = made.drawing
+        self.parts[rels_path(drawing)] = made.drawing_rels(targets)
+        return drawing
+
     def _drop_related(self, part: str) -> None:
-        """Our old sheet's related parts other than tables (e.g. a drawing a user added)."""
-        rels = read_rels(self.zf.read(rels_path(part)) if rels_path(part) in self.taken else None,
-                         part)
-        for rtype, target, mode in rels.values():
-            if mode != "External" and rtype != RT_TABLE and target in self.package.members:
-                self.removed.add(target)
-                self.edit.override(target, None)
+        """Our old sheet's related parts other than tables (its drawing with its charts, or
+        what a user added), with their own related parts and relationship parts."""
+        for rtype, target, mode in self._rels_of(part).values():
+            if mode != "External" and rtype != RT_TABLE:
+                self._drop_part(target)
+
+    def _drop_part(self, target: str) -> None:
+        if target in self.removed or target not in self.package.members:
+            return
+        self.removed.add(target)
+        self.edit.override(target, None)
+        for _rtype, child, mode in self._rels_of(target).values():
+            if mode != "External":
+                self._drop_part(child)
+        if rels_path(target) in self.package.members:
+            self.removed.add(rels_path(target))
+
+    def _rels_of(self, part: str) -> dict[str, tuple[str, str, str]]:
+        path = rels_path(part)
+        return read_rels(self.zf.read(path) if path in self.package.members else None, part)
+
+    def _print_area(self, sheet: str, area: str | None) -> None:
+        """Set (or with None, remove) the sheet's print area: the defined name _xlnm.Print_Area
+        scoped to the sheet's position in the tab order."""
+        sheets = self.workbook.find(q("sheets"))
+        position = next(i for i, el in enumerate(sheets)
+                        if el.get("name", "").casefold() == sheet.casefold())
+        names = self.workbook.find(q("definedNames"))
+        old = [el for el in (names if names is not None else [])
+               if el.get("name") == PRINT_AREA and el.get("localSheetId") == str(position)]
+        for el in old:
+            names.remove(el)  # type: ignore[union-attr]
+        if area is None:
+            if old and names is not None and not len(names):
+                self.workbook.remove(names)
+            return
+        if names is None:
+            names = etree.Element(q("definedNames"))
+            anchor = sheets
+            for tag in ("functionGroups", "externalReferences"):
+                found = self.workbook.find(q(tag))
+                anchor = found if found is not None else anchor
+            anchor.addnext(names)
+        quoted = "'" + sheet.replace("'", "''") + "'"
+        etree.SubElement(names, q("definedName"), name=PRINT_AREA,
+                         localSheetId=str(position)).text = f"{quoted}!{area}"
+
+    def _prune_calc_chain(self) -> None:
+        """Drop the calculation chain's entries of the sheets we replaced (Excel offers to
+        repair a book whose chain names cells that hold no formula); the whole part, its
+        relationship and content type when none is left. Excel rebuilds the chain as it
+        calculates. An entry's sheet ("i") is matched by sheetId and by tab position, whichever
+        Excel meant: an entry dropped needlessly costs nothing."""
+        wb = self.package.workbook_part
+        found = [(rel, resolve(wb, rel.get("Target", ""))) for rel in self.wb_rels
+                 if rel.get("Type") == RT_CALC_CHAIN]
+        if not found or not self.replaced:
+            return
+        rel, chain_part = found[0]
+        positions = {s.name: i + 1 for i, s in enumerate(self.package.sheets)}
+        gone = {str(e.sheet_id) for e in self.replaced} | {str(positions[e.name]) for e in self.replaced}
+        chain = parse(self.zf.read(chain_part)) if chain_part in self.package.members else None
+        current, kept, dropped = "", 0, 0
+        for c in list(chain if chain is not None else []):
+            current = c.get("i", current)
+            if current in gone:
+                chain.remove(c)  # type: ignore[union-attr]
+                dropped += 1
+            else:
+                c.set("i", current)  # the entry it inherited its sheet from may be gone
+                kept += 1
+        if chain is not None and not dropped:
+            return  # untouched, byte for byte
+        if chain is not None and kept:
+            self.parts[chain_part] = serialise(chain, self.zf.read(chain_part))
+            return
+        self.wb_rels.remove(rel)
+        self.removed.add(chain_part)
+        self.edit.override(chain_part, None)
 
     def _table_id(self, table_part: str) -> int:
         if table_part in self.package.members:
@@ -367,10 +477,11 @@ class _Surgery:
         mine = set()
         for table_part in self.package.table_parts.get(own_sheet or "", []):
             mine.add((parse(self.zf.read(table_part)).get("displayName") or "").casefold())
-        taken = (self.package.table_names - mine) | self.package.defined_names
+        taken = (self.package.table_names - mine) | self.package.defined_names | self.table_names_now
         name, n = wanted, 2
         while name.casefold() in taken:
             name, n = f"{wanted}_{n}", n + 1
+        self.table_names_now.add(name.casefold())
         return name
 
     def _add_rel(self, rtype: str, target_part: str) -> str:
@@ -400,3 +511,11 @@ class _Surgery:
 
 
 
+
+
+def _rels_xml(part: str, rels: list[tuple[str, str]]) -> bytes:
+    """A sheet's relationships part: rId1.. in the order given (tables first, as rendered)."""
+    items = "".join(f'<Relationship Id="rId{i}" Type="{rtype}" Target="{relative(part, target)}"/>'
+                    for i, (rtype, target) in enumerate(rels, start=1))
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Relationships xmlns="{PKG_REL}">{items}</Relationships>').encode()

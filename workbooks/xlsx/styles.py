@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from workbooks.layout import money_format
 from workbooks.model import CellKind
 from workbooks.xlsx.ooxml import MAIN, parse, q, serialise
 
@@ -20,6 +21,10 @@ NUMBER_FORMATS: dict[str, tuple[int, str | None]] = {
 }
 MARK_FILLS = {"error": "FFFFC7CE", "warning": "FFFFEB9C"}
 QUOTED_TEXT = "quoted"  # text starting with = + - @: quotePrefix keeps it text when edited
+HEADING_SIZE = "14"
+# The order Excel writes a font's children in (CT_Font): Excel refuses other orders.
+_FONT_ORDER = ["b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign",
+               "sz", "color", "name", "family", "charset", "scheme"]
 
 EMPTY_STYLES = (
     f'<styleSheet xmlns="{MAIN}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/>'
@@ -38,12 +43,29 @@ class StyleBook:
         self.original = data
         self.root = parse(data or EMPTY_STYLES)
         self.changed = data is None
+        self._cell_styles: dict[tuple[CellKind, str, bool, bool, bool], int] = {}
 
     def output_styles(self) -> dict[str, int]:
         """The cellXfs index for each output kind, plus QUOTED_TEXT."""
         styles = {kind: self._xf(numfmt=self._numfmt(*spec)) for kind, spec in NUMBER_FORMATS.items()}
         styles[QUOTED_TEXT] = self._xf(numfmt=49, quote_prefix=True)
         return styles
+
+    def cell_style(self, kind: CellKind, currency: str = "", *, bold: bool = False,
+                   heading: bool = False, quoted: bool = False) -> int:
+        """The cellXfs index for an output cell: its kind's number format (money in `currency`),
+        bold or heading (bold, larger) font, quotePrefix for text that looks like a formula."""
+        key = (kind, currency, bold, heading, quoted)
+        found = self._cell_styles.get(key)
+        if found is not None:  # the common case, once per cell of a big sheet
+            return found
+        if kind is CellKind.MONEY and currency:
+            numfmt = self._numfmt(-1, money_format(currency))
+        else:
+            numfmt = self._numfmt(*NUMBER_FORMATS[kind])
+        font = self._font(bold or heading, HEADING_SIZE if heading else None)
+        self._cell_styles[key] = self._xf(numfmt=numfmt, font=font, quote_prefix=quoted)
+        return self._cell_styles[key]
 
     def mark_style(self, base_xf: int, level: str) -> int:
         """A copy of cell format `base_xf` with the mark's fill (number format etc. kept)."""
@@ -94,6 +116,23 @@ class StyleBook:
         self.changed = True
         return new_id
 
+    def _font(self, bold: bool, size: str | None) -> int:
+        """A copy of the default font (index 0), bold and/or resized; 0 when neither."""
+        if not bold and size is None:
+            return 0
+        fonts = self._section("fonts")
+        font = etree.fromstring(etree.tostring(fonts[0])) if len(fonts) else etree.Element(q("font"))
+        for child in list(font):
+            if etree.QName(child).localname == "b" or (size and etree.QName(child).localname == "sz"):
+                font.remove(child)
+        if bold:
+            etree.SubElement(font, q("b"))
+        if size:
+            etree.SubElement(font, q("sz"), val=size)
+        order = {name: i for i, name in enumerate(_FONT_ORDER)}
+        font[:] = sorted(font, key=lambda el: order.get(etree.QName(el).localname, len(order)))
+        return self._append("fonts", font)
+
     def _fill(self, rgb: str) -> int:
         fill = etree.Element(q("fill"))
         pattern = etree.SubElement(fill, q("patternFill"), patternType="solid")
@@ -107,6 +146,8 @@ class StyleBook:
                            borderId=str(border), xfId=(like.get("xfId", "0") if like is not None else "0"))
         if numfmt:
             xf.set("applyNumberFormat", "1")
+        if font and like is None:  # (marks keep the cell's font as it was)
+            xf.set("applyFont", "1")
         if fill:
             xf.set("applyFill", "1")
         if quote_prefix:
