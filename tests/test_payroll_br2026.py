@@ -116,7 +116,8 @@ def test_the_payslip_carries_every_figure():
     assert sum(b.amount for b in slip.social_security_bands) == slip.social_security == D("641.51")
     assert (slip.income_tax_rate, slip.income_tax_deduct) == (D("0.275"), D("908.73"))
     assert (slip.income_tax_deductions, slip.simplified_discount_used) == (D("641.51"), False)
-    assert (slip.fgts, slip.employer_contributions, slip.total_cost) == (D("480.00"), D("480.00"), D("6480.00"))
+    assert (slip.fgts, slip.employer_contributions, slip.total_cost) == (
+        D("480.00"), D("480.00"), D("6480.00"))
     assert payslip_for(D("5500.00")).payslip(0).simplified_discount_used is True
 
 
@@ -193,7 +194,7 @@ def test_the_engine_agrees_with_a_decimal_reading_of_the_pack(rows, employer_rat
 @settings(max_examples=200, deadline=None)
 @given(st.lists(amounts, min_size=2, max_size=50))
 def test_inss_never_decreases_and_stops_at_the_ceiling(grosses):
-    ordered = sorted(grosses) + [D("8475.55"), D("8475.56"), D("99999.99")]
+    ordered = [*sorted(grosses), D("8475.55"), D("8475.56"), D("99999.99")]
     inss = gross_to_net(payroll_input(["e"] * len(ordered), ordered), PACK).inss
     assert (np.diff(inss) >= 0).all()
     assert [from_cents(int(v)) for v in inss[-3:]] == [D("988.09")] * 3
