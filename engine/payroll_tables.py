@@ -64,15 +64,18 @@ def table_name(text: str | None) -> str | None:
 def tax_table_rows(table: Table) -> list[TaxTableRow]:
     """The Tax Tables sheet as read (engine.tables.Table) as rows; floats or Decimals alike."""
     frame = table.frame
+    names = ("Table", "Up To", "Rate")
+    # tolist(): Python values (a numpy float's repr is not a number's text)
+    columns: dict[str, list[Any]] = {c: frame[c].tolist() if c in frame else [None] * len(frame)
+                                     for c in names}
     out = []
-    for row in frame.index:
-        values: dict[str, Any] = {c: frame.at[row, c] if c in frame else None
-                                  for c in ("Table", "Up To", "Rate")}
+    for position, row in enumerate(frame.index):
+        values = {c: columns[c][position] for c in names}
         out.append(TaxTableRow(
             int(row), None if _blank(values["Table"]) else str(values["Table"]),
             None if _blank(values["Up To"]) else to_decimal(values["Up To"]),
             None if _blank(values["Rate"]) else to_decimal(values["Rate"]),
-            {c: table.cell(c, int(row)) for c in ("Table", "Up To", "Rate") if c in table.letters}))
+            {c: table.cell(c, int(row)) for c in names if c in table.letters}))
     return out
 
 
