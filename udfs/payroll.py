@@ -50,7 +50,7 @@ def gross_arg(value: Any) -> Decimal | None:
     if not amount.is_finite() or amount < 0:
         raise BadArguments(f"gross must be an amount of 0 or more (found {value})")
     if amount > 10**9:
-        raise BadArguments(f"gross {value} is beyond what payroll computes")
+        raise BadArguments(f"gross {amount:,.2f} is beyond what payroll computes (up to 1,000,000,000.00)")
     return amount
 
 
