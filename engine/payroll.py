@@ -75,11 +75,21 @@ def social_security(gross: Int64Array, ints: PackIntegers) -> tuple[Int64Array, 
     total = div_round_half_up(exact.sum(axis=1), RATE_SCALE)
     floors, remainders = np.divmod(exact, RATE_SCALE)
     short = total - floors.sum(axis=1)  # 0..bands: cents the floors leave out
-    order = np.argsort(-remainders, axis=1, kind="stable")
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(order.shape[1]), order.shape), axis=1)
-    shares = floors + (ranks < short[:, None])
+    shares = floors + (_ranks(remainders) < short[:, None])
     return total, band_base, shares.astype(np.int64)
+
+
+def _ranks(values: Int64Array) -> Int64Array:
+    """Each column's rank within its row, largest first, ties to the left column: a few
+    comparisons per pair of bands (tables have a handful), cheaper than sorting every row."""
+    bands = values.shape[1]
+    ranks = np.zeros_like(values)
+    for j in range(bands):
+        for i in range(bands):
+            if i != j:
+                before = values[:, i] >= values[:, j] if i < j else values[:, i] > values[:, j]
+                ranks[:, j] += before
+    return ranks
 
 
 def income_tax(gross: Int64Array, inss: Int64Array, dependents: Int64Array,
