@@ -176,3 +176,43 @@ def config_detail(kind: str, locale: str, **values: object) -> str:
 def rule(rule_id: str) -> Rule:
     """The rule with this id."""
     return RULES_BY_ID[rule_id]
+
+
+# Rules of the payroll flow (issue 12), checked by engine.payroll and engine.payroll_tables rather
+# than by validation. They answer `rule()` now; they join RULES (the catalogue, the Rules sheet,
+# the README) when the payroll job that reports them is wired in.
+PAYROLL_RULES: tuple[Rule, ...] = (
+    Rule("payroll.no_bank_account", W, "No bank account for the employee",
+         "Employee {value} has no Bank Account; net pay cannot be transferred until one is typed.",
+         "O funcionário {value} não tem Conta Bancária; o líquido não pode ser transferido sem ela."),
+    Rule("payroll.below_minimum_wage", W, "Base Salary below the minimum wage",
+         "Base Salary {value} is below the Config Minimum Wage {detail}; check the salary.",
+         "O Salário Base {value} está abaixo do Salário Mínimo da Config {detail}; confira o salário."),
+    Rule("payroll.negative_net_pay", E, "Net pay would be negative",
+         "Net pay would be {value}: the deductions exceed the pay; correct Other Deductions or the pay.",
+         "O líquido seria {value}: os descontos superam o salário; corrija Outros Descontos ou o salário."),
+    Rule("tax_table.missing", E, "A tax table has no bands",
+         'Tax Tables has no "{value}" rows; Payroll Rules = tables needs its bands (Table, Up To, Rate).',
+         'Tabelas de Impostos não tem linhas "{value}"; Regras da Folha = tables precisa das faixas '
+         "(Tabela, Até, Alíquota)."),
+    Rule("tax_table.order", E, "Tax table bands out of order",
+         "Up To {value} is not above the band before it ({detail}); list each table's bands in "
+         "increasing order.",
+         "O limite {value} não é maior que o da faixa anterior ({detail}); liste as faixas de cada "
+         "tabela em ordem crescente."),
+    Rule("tax_table.open_band", E, "A blank Up To that is not the last band",
+         "{detail}: only the last band may leave Up To blank (no upper limit); type this band's limit.",
+         "{detail}: só a última faixa pode deixar o limite em branco (sem teto); informe o limite."),
+    Rule("tax_table.no_open_band", E, "The last income tax band has an Up To",
+         "The last income_tax band has Up To {value}; leave it blank (income tax has no ceiling) or "
+         "add a last band with a blank Up To.",
+         "A última faixa de income_tax tem limite {value}; deixe-o em branco (o imposto de renda não "
+         "tem teto) ou inclua uma última faixa sem limite."),
+    Rule("tax_table.rate_precision", E, "A tax rate with too many decimal places",
+         "Rate {value} has more than 6 decimal places (as a fraction); round it, e.g. 7.5% or 0.075.",
+         "A alíquota {value} tem mais de 6 casas decimais (como fração); arredonde, ex. 7,5% ou 0,075."),
+    Rule("tax_table.unknown", W, "A tax table payroll does not use",
+         'Table "{value}" is not used; payroll reads the tables social_security and income_tax.',
+         'A tabela "{value}" não é usada; a folha lê as tabelas social_security e income_tax.'),
+)
+RULES_BY_ID.update({payroll_rule.id: payroll_rule for payroll_rule in PAYROLL_RULES})

@@ -9,6 +9,7 @@ access. Classic UDFs need Windows (xlwings' COM server); macOS Excel has no clas
     BO_PARSE_NUMBER(text, [locale])                        "1.234,56", "R$ 10", "12%" -> number
     BO_PARSE_DATE(text)                                    "31/10/2026", "2026-10-31" -> date
     BO_TAXID_VALID(value, [kind])                          CPF / CNPJ check digits -> TRUE/FALSE
+    BO_INSS / BO_IRRF / BO_NET_PAY(gross, [dependents])    payroll breakdown rows (udfs.payroll)
 
 Every argument is read with err_to_str, so an error cell (#N/A, #DIV/0!...) is reported, never
 read as a blank; BO_VALIDATE's table through our converter (udfs.args.TableArg), which does
@@ -48,6 +49,7 @@ from udfs.args import (
     top_left_arg,
 )
 from udfs.guard import bo_error, bo_guard
+from udfs.payroll import BO_INSS, BO_IRRF, BO_NET_PAY  # noqa: F401  (Excel imports this one module)
 from workbooks.memory import EXCEL_ERRORS, cell_text, columns_to_grid
 from workbooks.reading import config_values, read_table
 from workbooks.sheets.issues import issues_output
