@@ -176,3 +176,21 @@ def config_detail(kind: str, locale: str, **values: object) -> str:
 def rule(rule_id: str) -> Rule:
     """The rule with this id."""
     return RULES_BY_ID[rule_id]
+
+
+# Rules of the processing flows (engine/aging.py...): what processing finds beyond validation's
+# checks. Kept apart from RULES, the validation catalogue (test_rules runs a validation case per
+# rule there, and the README lists them), until the flow's job is wired to report them.
+FLOW_RULES: tuple[Rule, ...] = (
+    Rule("payment.before_invoice", W, "Payment dated before its invoice",
+         "Payment dated {value} is before invoice {detail} was issued; check the date or the "
+         "Invoice No (an advance is counted against the invoice).",
+         "Pagamento de {value} anterior à emissão da fatura {detail}; confira a data ou o Nº da "
+         "fatura (um adiantamento é abatido da fatura)."),
+    Rule("aging.credit_balance", W, "Invoice paid above its amount (credit balance)",
+         "Invoice {value} has a credit balance of {detail}: its payments exceed its amount, so it "
+         "is shown as a credit, not aged; refund it or apply it to another invoice.",
+         "A fatura {value} tem saldo credor de {detail}: os pagamentos superam o valor, por isso "
+         "aparece como crédito, fora das faixas; devolva-o ou aplique-o em outra fatura."),
+)
+RULES_BY_ID.update({rule.id: rule for rule in FLOW_RULES})
