@@ -18,12 +18,10 @@ Issues this flow adds (the rest is validation's): payment.before_invoice, aging.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -31,59 +29,30 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine.aging_inputs import BoolArray, InvoiceInputs, PaymentInputs
+from engine.aging_buckets import (
+    DEFAULT_BUCKETS,
+    as_of_date,
+    bucket_index,
+    bucket_labels,
+    bucket_of,
+    config_buckets,
+    parse_buckets,
+)
+from engine.aging_inputs import BoolArray, InvoiceInputs, PaymentInputs, arrow
 from engine.checker import normalised
 from engine.fx_rates import FxRates, convert_cents
 from engine.issues import Issue
 from engine.money import Int64Array, from_cents, round_money
-from engine.parsing import period_bounds
 from engine.rules import rule
 
-DEFAULT_BUCKETS: tuple[int, ...] = (30, 60, 90, 120)
-CURRENT, CREDIT, PAID = "Current", "Credit", "Paid"
+CREDIT, PAID = "Credit", "Paid"
 TYPES = ("AR", "AP")
+__all__ = ["DEFAULT_BUCKETS", "AgingResult", "AgingTable", "age", "as_of_date", "bucket_index",
+           "bucket_labels", "bucket_of", "config_buckets", "match_payments", "parse_buckets", "pivot"]
 STATUS_COLUMNS = ("Type", "Invoice No", "Party", "Due Date", "Amount", "Paid", "Outstanding",
                   "Days Past Due", "Bucket")  # the Invoice Status sheet, then what the engine adds:
 EXTRA_COLUMNS = ("Issue Date", "Currency", "Outstanding (functional)", "Rate Missing", "Source Row",
                  "Bucket Index")
-
-
-def as_of_date(period: str) -> date:
-    """The as-of day of a "YYYY-MM" Period: its last day."""
-    return period_bounds(period)[1]
-
-
-def parse_buckets(text: str) -> tuple[int, ...] | None:
-    """Config Aging Buckets ("30,60,90,120"; ";" or spaces also separate) as increasing whole
-    numbers of days; blank gives the default, anything else None."""
-    parts = [p for p in re.split(r"[,;\s]+", text.strip()) if p]
-    if not parts:
-        return DEFAULT_BUCKETS
-    if not all(p.isdigit() for p in parts):
-        return None
-    days = tuple(int(p) for p in parts)
-    increasing = all(a < b for a, b in pairwise(days))
-    return days if days[0] > 0 and increasing else None
-
-
-def bucket_labels(buckets: tuple[int, ...] = DEFAULT_BUCKETS) -> tuple[str, ...]:
-    """("Current", "1-30", "31-60", "61-90", "91-120", "120+") for the default buckets."""
-    labels, low = [CURRENT], 1
-    for high in buckets:
-        labels.append(f"{low}-{high}")
-        low = high + 1
-    return (*labels, f"{buckets[-1]}+")
-
-
-def bucket_index(days: Int64Array, buckets: tuple[int, ...] = DEFAULT_BUCKETS) -> Int64Array:
-    """Each days-past-due's column in bucket_labels: 0 (Current) for ≤ 0, then 1, 2..."""
-    found = np.searchsorted(np.asarray(buckets, dtype=np.int64), days, side="left") + 1
-    return np.where(days <= 0, 0, found).astype(np.int64)
-
-
-def bucket_of(days: int, buckets: tuple[int, ...] = DEFAULT_BUCKETS) -> str:
-    """The bucket label of one days-past-due figure (30 → "1-30", 31 → "31-60")."""
-    return bucket_labels(buckets)[int(bucket_index(np.array([days], dtype=np.int64), buckets)[0])]
 
 
 @dataclass(frozen=True)
@@ -213,7 +182,7 @@ def match_payments(invoices: InvoiceInputs, payments: PaymentInputs) -> Matching
 
 
 def _joined(*columns: pd.Series) -> pa.Array:
-    return pa.concat_arrays([pc.cast(pa.array(c.array), pa.string()) for c in columns])
+    return pa.concat_arrays([pc.cast(arrow(c), pa.string()) for c in columns])
 
 
 def _sorted_codes(values: pa.Array, names: bool = True) -> tuple[Int64Array, tuple[str, ...]]:
@@ -222,7 +191,7 @@ def _sorted_codes(values: pa.Array, names: bool = True) -> tuple[Int64Array, tup
     spelling is normalised once."""
     encoded = values.dictionary_encode()
     spellings = pd.Series(pd.arrays.ArrowExtensionArray(encoded.dictionary))
-    keys = pa.array(normalised(spellings).array)
+    keys = arrow(normalised(spellings))
     key_codes, uniques = pd.factorize(pd.Series(pd.arrays.ArrowExtensionArray(keys)))
     rank = np.arange(len(uniques), dtype=np.int64)
     if names:  # alphabetical codes, for the tables' row order (a number needs no order)
@@ -248,8 +217,8 @@ def _in_invoice_currency(invoices: InvoiceInputs, payments: PaymentInputs, owner
     settled = payments.amount.copy()
     converted = np.ones(len(payments), dtype=bool)
     matched = owner >= 0
-    own = pa.array(payments.currency.array)
-    theirs = pa.array(invoices.currency.array).take(pa.array(np.where(matched, owner, 0)))
+    own = arrow(payments.currency)
+    theirs = arrow(invoices.currency).take(pa.array(np.where(matched, owner, 0)))
     differs = pc.and_(pc.not_equal(own, ""), pc.not_equal(own, theirs))
     foreign = np.flatnonzero(matched & pc.fill_null(differs, False).to_numpy(zero_copy_only=False))
     chosen = pa.array(foreign)
@@ -287,7 +256,7 @@ class _Aged:
         column = np.where(outstanding < 0, credit,
                           np.where(outstanding == 0, credit + 1, bucket_index(days, buckets)))
         kind = np.where((invoices.kind == "AP").to_numpy(dtype=bool, na_value=False)[at], "AP", "AR")
-        codes, names = _sorted_codes(pa.array(invoices.currency.array))
+        codes, names = _sorted_codes(arrow(invoices.currency))
         functional, missing = _to_functional(outstanding, codes[at], names, rates, as_of)
         return cls(kind, outstanding, days, column.astype(np.int64), codes[at], names, functional, missing)
 
@@ -307,7 +276,7 @@ class _Aged:
 
 
 def _take(values: pd.Series, at: Int64Array) -> pd.Series:
-    return pd.Series(pd.arrays.ArrowExtensionArray(pa.array(values.array).take(pa.array(at))))
+    return pd.Series(pd.arrays.ArrowExtensionArray(arrow(values).take(pa.array(at))))
 
 
 def _to_functional(outstanding: Int64Array, currency: Int64Array, names: tuple[str, ...],
@@ -349,7 +318,7 @@ def _before_invoice(invoices: InvoiceInputs, payments: PaymentInputs, owner: Int
     matched = np.flatnonzero(owner >= 0)
     early = matched[payments.date[matched] < invoices.issue_date[owner[matched]]]
     the_rule, issues = rule("payment.before_invoice"), []
-    numbers = pa.array(invoices.invoice_no.array).take(pa.array(owner[early])).to_pylist()
+    numbers = arrow(invoices.invoice_no).take(pa.array(owner[early])).to_pylist()
     issued = invoices.issue_date[owner[early]].astype(str)
     for at, number, issue_day in zip(early, numbers, issued, strict=True):
         row, shown = int(payments.row[at]), str(payments.date[at])

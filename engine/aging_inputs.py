@@ -143,7 +143,7 @@ def arrow_text(values: pd.Series) -> pd.Series:
     """A text column as an Arrow string Series with a fresh 0..n-1 index (what the aging engine
     works on: vectorised comparisons and keys without Python objects)."""
     if isinstance(values.dtype, pd.ArrowDtype) or values.dtype == "string[pyarrow]":
-        array = pa.array(values.array)
+        array = arrow(values)
     else:
         array = pa.array(values.astype(object).to_numpy(), type=pa.string(), from_pandas=True)
     if array.type != pa.string():
@@ -153,6 +153,12 @@ def arrow_text(values: pd.Series) -> pd.Series:
 
 def _days(values: pd.Series) -> DayArray:
     return values.to_numpy(dtype="datetime64[D]")
+
+
+def arrow(values: pd.Series) -> pa.Array:
+    """An Arrow-backed Series' values as one Arrow array (chunks combined)."""
+    array = pa.array(values.array)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def cents_column(values: pd.Series) -> tuple[Int64Array, BoolArray]:
