@@ -218,7 +218,7 @@ def _in_invoice_currency(invoices: InvoiceInputs, payments: PaymentInputs, owner
     converted = np.ones(len(payments), dtype=bool)
     matched = owner >= 0
     own = arrow(payments.currency)
-    theirs = arrow(invoices.currency).take(pa.array(np.where(matched, owner, 0)))
+    theirs = arrow(invoices.currency).take(pa.array(owner, mask=~matched))  # null: no invoice
     differs = pc.and_(pc.not_equal(own, ""), pc.not_equal(own, theirs))
     foreign = np.flatnonzero(matched & pc.fill_null(differs, False).to_numpy(zero_copy_only=False))
     chosen = pa.array(foreign)
