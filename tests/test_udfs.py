@@ -36,7 +36,8 @@ from workbooks.sheets.issues import issues_output
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULE = "udfs.functions"
-UDF_NAMES = ("BO_VALIDATE", "BO_PARSE_NUMBER", "BO_PARSE_DATE", "BO_TAXID_VALID")
+UDF_NAMES = ("BO_VALIDATE", "BO_PARSE_NUMBER", "BO_PARSE_DATE", "BO_TAXID_VALID", "BO_AGING_BUCKET",
+             "BO_AGING")
 HEADER = ["Sheet", "Cell", "Row", "Column", "Rule", "Severity", "Message", "Value"]
 UTC = dt.UTC
 
@@ -454,6 +455,8 @@ def test_generated_vba_wrappers(xl, functions):
     assert VBA_BO_VALIDATE in vba
     declarations = [line for line in vba.splitlines() if line.startswith("Function ")]
     assert declarations == [
+        "Function BO_AGING(invoices, payments, Optional as_of, Optional buckets)",
+        "Function BO_AGING_BUCKET(due_date, Optional as_of, Optional buckets)",
         "Function BO_PARSE_DATE(text)",
         "Function BO_PARSE_NUMBER(text, Optional locale)",
         "Function BO_TAXID_VALID(value, Optional kind)",
