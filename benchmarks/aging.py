@@ -30,15 +30,19 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.aging import DEFAULT_BUCKETS, AgingResult, age
-from engine.aging_inputs import InvoiceInputs, PaymentInputs
+from engine.aging_inputs import InvoiceInputs, PaymentInputs, invoices_from_table, payments_from_table
 from engine.cashflow import forecast
 from engine.fx_rates import FxRates
+from engine.schema import INVOICES, PAYMENTS
+from engine.tables import Table
 
 TARGET_S = 0.25
+PANDAS_REFERENCE_S = 0.10  # the plain pandas version on the machine the issue measured
 AS_OF = date(2026, 10, 31)
 
 
-def make_inputs(invoices: int, payments: int, foreign: float, seed: int = 11) -> tuple[InvoiceInputs, PaymentInputs]:
+def make_inputs(invoices: int, payments: int, foreign: float,
+                seed: int = 11) -> tuple[InvoiceInputs, PaymentInputs]:
     """Seeded invoices and payments (`foreign`: the share in USD, invoices and payments)."""
     rng = np.random.default_rng(seed)
     kind = np.where(rng.random(invoices) < 0.6, "AR", "AP")
@@ -50,7 +54,8 @@ def make_inputs(invoices: int, payments: int, foreign: float, seed: int = 11) ->
     currency = np.where(rng.random(invoices) < foreign, "USD", "BRL")
     # Each payment settles one invoice in full, a half or a third (a few invoices twice);
     # most are dated after the issue date, some after the as-of date.
-    which = rng.permutation(invoices)[:payments] if payments <= invoices else rng.integers(0, invoices, payments)
+    which = rng.permutation(invoices)[:payments] if payments <= invoices \
+        else rng.integers(0, invoices, payments)
     paid = np.maximum(1, amount[which] // rng.choice([1, 1, 1, 2, 3], payments))
     when = issue[which] + rng.integers(0, 120, payments) - (rng.random(payments) < 0.005) * 10
     pay_currency = np.where(rng.random(payments) < foreign / 5, "BRL", "")
@@ -82,7 +87,8 @@ def pandas_run(inv: InvoiceInputs, pay: PaymentInputs) -> dict[str, int]:
     day = np.datetime64(AS_OF, "D")
     invoices = pd.DataFrame({"t": inv.kind, "p": inv.party, "n": inv.invoice_no, "i": inv.issue_date,
                              "d": inv.due_date, "a": inv.amount})
-    payments = pd.DataFrame({"t": pay.kind, "p": pay.party, "n": pay.invoice_no, "w": pay.date, "a": pay.amount})
+    payments = pd.DataFrame({"t": pay.kind, "p": pay.party, "n": pay.invoice_no, "w": pay.date,
+                             "a": pay.amount})
     invoices = invoices[invoices["i"] <= day]
     paid = payments[payments["w"] <= day].groupby(["t", "p", "n"])["a"].sum()
     invoices = invoices.join(paid.rename("paid"), on=["t", "p", "n"])
@@ -96,6 +102,21 @@ def pandas_run(inv: InvoiceInputs, pay: PaymentInputs) -> dict[str, int]:
     week = np.minimum(np.maximum((-days - 1) // 7, 0), 13)
     open_.assign(w=week).groupby(["t", "w"])["o"].sum()
     return {kind: int(table.loc[kind].to_numpy().sum()) for kind in ("AR", "AP")}
+
+
+def as_tables(inv: InvoiceInputs, pay: PaymentInputs) -> tuple[Table, Table]:
+    """The same rows as reading hands them over: float amounts, text, datetime64, Excel rows."""
+    invoices = pd.DataFrame({
+        "Invoice No": inv.invoice_no, "Type": inv.kind, "Party": inv.party,
+        "Issue Date": inv.issue_date.astype("datetime64[s]"),
+        "Due Date": inv.due_date.astype("datetime64[s]"),
+        "Amount": inv.amount / 100, "Currency": inv.currency}).set_axis(inv.row)
+    payments = pd.DataFrame({
+        "Payment Date": pay.date.astype("datetime64[s]"), "Type": pay.kind, "Party": pay.party,
+        "Invoice No": pay.invoice_no, "Amount": pay.amount / 100,
+        "Currency": pay.currency.replace("", None)}).set_axis(pay.row)
+    return (Table(INVOICES, "Invoices", 1, invoices, dict(zip(invoices.columns, "ABCDEFG", strict=False))),
+            Table(PAYMENTS, "Payments", 1, payments, dict(zip(payments.columns, "ABCDEF", strict=False))))
 
 
 def timed(run: Callable[[], object], runs: int) -> tuple[float, float]:
@@ -122,6 +143,9 @@ def main() -> None:
     machine = time.perf_counter() - start
     eng_median, eng_min = timed(lambda: engine_run(inv, pay), args.runs)
     pd_median, pd_min = timed(lambda: pandas_run(inv, pay), args.runs)
+    invoice_table, payment_table = as_tables(inv, pay)
+    convert_median, _ = timed(lambda: (invoices_from_table(invoice_table, "BRL"),
+                                       payments_from_table(payment_table)), args.runs)
     same_inv, same_pay = make_inputs(args.invoices, args.payments, foreign=0.0)
     result = engine_run(same_inv, same_pay)
     ours = {k: int(result.in_currency[k].cents[:, :-1].sum()) for k in ("AR", "AP")}
@@ -131,9 +155,14 @@ def main() -> None:
     print(f"  engine (age + forecast):  {eng_median:.3f} s median, {eng_min:.3f} s min")
     print(f"  plain pandas, int cents:  {pd_median:.3f} s median, {pd_min:.3f} s min")
     print(f"  ratio engine / pandas:    {eng_median / pd_median:.2f}")
+    print(f"  (not in the target) sheets' Tables -> typed inputs: {convert_median:.3f} s median")
     print(f"  totals agree (same-currency book): AR {ours['AR']:,} AP {ours['AP']:,} cents")
     verdict = "within" if eng_median <= TARGET_S else "OVER"
     print(f"  verdict: {verdict} the {TARGET_S} s target")
+    # A shared machine slows both alike: the ratio carries over to the issue's 0.10 s pandas.
+    scaled = eng_median / pd_median * PANDAS_REFERENCE_S
+    print(f"  at the issue's pandas speed ({PANDAS_REFERENCE_S} s) the engine would take {scaled:.3f} s: "
+          f"{'within' if scaled <= TARGET_S else 'OVER'} the target")
 
 
 if __name__ == "__main__":

@@ -113,7 +113,7 @@ def _usable(table: Table | None, required: tuple[str, ...], skip_rows: Collectio
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in required})
     frame = table.frame
     keep = frame[list(required)].notna().all(axis=1)
-    keep &= frame["Type"].map(_type_of, na_action="ignore").notna()
+    keep &= _types(frame["Type"]).notna().to_numpy(dtype=bool)
     if skip_rows:
         keep &= ~frame.index.isin(list(skip_rows))
     return frame[keep]
@@ -124,9 +124,10 @@ def _type_of(value: object) -> str | None:
 
 
 def _types(values: pd.Series) -> pd.Series:
-    # Few distinct spellings: canonicalise each once, then map the column.
-    spellings = {v: _type_of(v) for v in pd.unique(values.astype(object))}
-    return arrow_text(values.astype(object).map(spellings))
+    """ "AR" / "AP" / None per row. Few distinct spellings: each is canonicalised once."""
+    encoded = arrow(arrow_text(values)).dictionary_encode()
+    named = pa.array([_type_of(v) for v in encoded.dictionary.to_pylist()], type=pa.string())
+    return pd.Series(pd.arrays.ArrowExtensionArray(named.take(encoded.indices)))
 
 
 def _text(values: pd.Series) -> pd.Series:
