@@ -99,7 +99,12 @@ class AgingTable:
 class AgingResult:
     """Everything the aging flow found. `status` has one row per invoice aged (sheet order),
     columns STATUS_COLUMNS + EXTRA_COLUMNS, money in int64 cents of the invoice's currency
-    (Outstanding (functional) in the functional currency, 0 where the rate is missing)."""
+    (Outstanding (functional) in the functional currency, 0 where the rate is missing).
+    `in_currency` / `in_functional`: the party tables by Type ("AR", "AP"), in each invoice's
+    currency (a row per party and currency) and converted at the as-of rate (a row per party;
+    invoices of `missing_rates` currencies left out). The payment arrays hold the Excel rows of
+    payments matching no invoice, dated after the as-of day, or not convertible to their
+    invoice's currency (no rate on their date): none of them is counted."""
 
     as_of: date
     functional: str
