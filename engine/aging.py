@@ -104,7 +104,9 @@ class AgingResult:
     currency (a row per party and currency) and converted at the as-of rate (a row per party;
     invoices of `missing_rates` currencies left out). The payment arrays hold the Excel rows of
     payments matching no invoice, dated after the as-of day, or not convertible to their
-    invoice's currency (no rate on their date): none of them is counted."""
+    invoice's currency (no rate on their date): none of them is counted. `sheet` is the
+    invoices' sheet as named in the workbook ("Faturas"...): with Source Row, each status row's
+    source cell."""
 
     as_of: date
     functional: str
@@ -117,6 +119,7 @@ class AgingResult:
     later_payments: Int64Array
     unconverted_payments: Int64Array
     issues: list[Issue]
+    sheet: str = "Invoices"
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -155,7 +158,7 @@ def age(invoices: InvoiceInputs, payments: PaymentInputs, as_of: date, rates: Fx
     return AgingResult(
         as_of, rates.functional, buckets, status, in_currency, in_functional, missing,
         payments.row[~matched], payments.row[matched & (payments.date > day)],
-        payments.row[matched & ~converted], issues)
+        payments.row[matched & ~converted], issues, invoices.sheet)
 
 
 @dataclass(frozen=True)

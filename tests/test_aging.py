@@ -357,6 +357,7 @@ def test_a_real_xlsx_file(tmp_path: Path):
                  fx_rates_from_table(None, "BRL"))
     assert status(result, "Invoice No", "Outstanding", "Days Past Due", "Bucket", "Source Row") == [
         ("NF-1", 100_005, 61, "61-90", 3), ("NF-2", 9_999, -10, "Current", 4)]
+    assert result.sheet == "Faturas"  # Source Row 3 is Faturas!A3
     assert result.in_functional["AR"].rows()[0] == ["Cliente Um", D(0), D(0), D(0), D("1000.05"), D(0), D(0),
                                                     D(0), D("1000.05")]
 
