@@ -35,7 +35,6 @@ from engine.aging_buckets import (
     bucket_index,
     bucket_labels,
     bucket_of,
-    config_buckets,
     parse_buckets,
 )
 from engine.aging_inputs import BoolArray, InvoiceInputs, PaymentInputs, arrow
@@ -48,7 +47,7 @@ from engine.rules import rule
 CREDIT, PAID = "Credit", "Paid"
 TYPES = ("AR", "AP")
 __all__ = ["DEFAULT_BUCKETS", "AgingResult", "AgingTable", "age", "as_of_date", "bucket_index",
-           "bucket_labels", "bucket_of", "config_buckets", "match_payments", "parse_buckets", "pivot"]
+           "bucket_labels", "bucket_of", "match_payments", "parse_buckets", "pivot"]
 STATUS_COLUMNS = ("Type", "Invoice No", "Party", "Due Date", "Amount", "Paid", "Outstanding",
                   "Days Past Due", "Bucket")  # the Invoice Status sheet, then what the engine adds:
 EXTRA_COLUMNS = ("Issue Date", "Currency", "Outstanding (functional)", "Rate Missing", "Source Row",

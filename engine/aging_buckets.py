@@ -7,59 +7,36 @@ the last bucket is open-ended).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from datetime import date
-from itertools import pairwise
 
 import numpy as np
+from pydantic import TypeAdapter, ValidationError
 
-from engine.issues import Issue
 from engine.money import Int64Array
 from engine.parsing import period_bounds
-from engine.rules import rule
+from engine.settings import AgingBuckets
 
 DEFAULT_BUCKETS: tuple[int, ...] = (30, 60, 90, 120)
 CURRENT = "Current"
+_BUCKETS: TypeAdapter[tuple[int, ...]] = TypeAdapter(AgingBuckets)
 
 
 def as_of_date(period: str) -> date:
-    """The as-of day of a "YYYY-MM" Period: its last day."""
+    """The as-of day of a "YYYY-MM" Period: its last day (Settings.period.last_day)."""
     return period_bounds(period)[1]
 
 
 def parse_buckets(text: str) -> tuple[int, ...] | None:
-    """Config Aging Buckets ("30,60,90,120"; ";" or spaces also separate) as increasing whole
-    numbers of days; blank gives the default, anything else None."""
-    parts = [p for p in re.split(r"[,;\s]+", text.strip()) if p]
-    if not parts:
+    """Bucket limits typed as Config Aging Buckets are ("30,60,90,120"; ";" or spaces also
+    separate; blank: the default), read by engine.settings' own rule; None when not valid.
+    (The Config value itself arrives checked as Settings.aging_buckets; this serves the formula
+    functions' `buckets` argument.)"""
+    if not text.strip():
         return DEFAULT_BUCKETS
-    if not all(p.isdigit() for p in parts):
+    try:
+        return _BUCKETS.validate_python(text)
+    except ValidationError:
         return None
-    days = tuple(int(p) for p in parts)
-    increasing = all(a < b for a, b in pairwise(days))
-    return days if days[0] > 0 and increasing else None
-
-
-BUCKETS_HINT = ("use increasing whole numbers of days such as 30,60,90,120",
-                "use números inteiros de dias em ordem crescente, como 30,60,90,120")
-
-
-def config_buckets(config: Mapping[str, str], cells: Mapping[str, str], locale: str = "en",
-                   sheet: str = "Config") -> tuple[tuple[int, ...], list[Issue]]:
-    """Config Aging Buckets (normalised key "agingbuckets"): the buckets, or the default and a
-    config.value error at the cell when the value cannot be read."""
-    text = config.get("agingbuckets", "")
-    buckets = parse_buckets(text)
-    if buckets is not None:
-        return buckets, []
-    cell = cells.get("agingbuckets", "")
-    row = int("".join(ch for ch in cell if ch.isdigit()) or 0) or None
-    the_rule = rule("config.value")
-    message = the_rule.message(locale, column="Aging Buckets", value=text,
-                               detail=BUCKETS_HINT[locale == "pt-BR"])
-    return DEFAULT_BUCKETS, [Issue(sheet, cell, row, "Aging Buckets", the_rule.id, the_rule.severity,
-                                   message, text)]
 
 
 def bucket_labels(buckets: tuple[int, ...] = DEFAULT_BUCKETS) -> tuple[str, ...]:

@@ -19,7 +19,6 @@ from engine.aging import (
     as_of_date,
     bucket_labels,
     bucket_of,
-    config_buckets,
     parse_buckets,
 )
 from engine.aging_inputs import cents_column, invoices_from_table, payments_from_table
@@ -95,9 +94,9 @@ def test_every_bucket_boundary(days, label):
 
 def test_custom_buckets_come_from_config():
     data = read([], config=[["Aging Buckets", "15; 45"]])
-    buckets, issues = config_buckets(data.config, data.config_cells)
-    assert (buckets, issues) == ((15, 45), [])
-    assert bucket_labels(buckets) == ("Current", "1-15", "16-45", "45+")
+    buckets = data.settings.aging_buckets
+    assert buckets == (15, 45)
+    assert bucket_labels(buckets) == ("Current", "1-15", "16-45", "45+") == data.settings.aging_labels
     result = run([invoice(str(d), d) for d in (0, 15, 16, 45, 46)], buckets=buckets)
     assert status(result, "Bucket") == [("Current",), ("1-15",), ("16-45",), ("16-45",), ("45+",)]
     assert result.in_currency["AR"].header() == ["Party", "Current", "1-15", "16-45", "45+", "Credit",
@@ -109,23 +108,16 @@ def test_custom_buckets_come_from_config():
     ("30,60,90,120", (30, 60, 90, 120)), ("", DEFAULT_BUCKETS), (" 7 14 ", (7, 14)), ("10", (10,)),
     ("60,30", None), ("0,30", None), ("30,30", None), ("30,sixty", None), ("-5,10", None), ("1.5", None),
 ])
-def test_parse_buckets(text, buckets):
+def test_parse_buckets_reads_as_config_aging_buckets_does(text, buckets):
     assert parse_buckets(text) == buckets
-
-
-def test_unreadable_buckets_are_a_config_error_at_the_cell_in_the_workbooks_language():
-    data = read([], config=[["Locale", "pt-BR"], ["Aging Buckets", "60,30"]])
-    buckets, issues = config_buckets(data.config, data.config_cells, "pt-BR")
-    assert buckets == DEFAULT_BUCKETS
-    assert [(i.sheet, i.cell, i.row, i.rule, i.severity, i.message) for i in issues] == [
-        ("Config", "B4", 4, "config.value", "error",
-         'Config Aging Buckets: "60,30" não é válido; use números inteiros de dias em ordem crescente, '
-         "como 30,60,90,120.")]
+    data = read([], config=[["Aging Buckets", text]] if text else [])
+    assert data.settings.aging_buckets == (buckets or DEFAULT_BUCKETS)
 
 
 def test_the_as_of_date_is_the_last_day_of_the_period():
     assert [as_of_date(p) for p in ("2026-10", "2026-02", "2028-02", "2026-12")] == [
         date(2026, 10, 31), date(2026, 2, 28), date(2028, 2, 29), date(2026, 12, 31)]
+    assert read([]).settings.period.last_day == as_of_date("2026-10")
 
 
 # --------------------------------------------------------------------------- payments
