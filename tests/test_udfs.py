@@ -37,7 +37,8 @@ from workbooks.sheets.issues import issues_output
 ROOT = Path(__file__).resolve().parents[1]
 MODULE = "udfs.functions"
 UDF_NAMES = ("BO_VALIDATE", "BO_PARSE_NUMBER", "BO_PARSE_DATE", "BO_TAXID_VALID",
-             "BO_INSS", "BO_IRRF", "BO_NET_PAY")  # the last three from udfs.payroll
+             "BO_INSS", "BO_IRRF", "BO_NET_PAY",  # udfs.payroll
+             "BO_AGING_BUCKET", "BO_AGING")  # udfs.aging
 HEADER = ["Sheet", "Cell", "Row", "Column", "Rule", "Severity", "Message", "Value"]
 UTC = dt.UTC
 
@@ -455,6 +456,8 @@ def test_generated_vba_wrappers(xl, functions):
     assert VBA_BO_VALIDATE in vba
     declarations = [line for line in vba.splitlines() if line.startswith("Function ")]
     assert declarations == [
+        "Function BO_AGING(invoices, payments, Optional as_of, Optional buckets)",
+        "Function BO_AGING_BUCKET(due_date, Optional as_of, Optional buckets)",
         "Function BO_INSS(gross)",
         "Function BO_IRRF(gross, Optional dependents)",
         "Function BO_NET_PAY(gross, Optional dependents)",
