@@ -144,3 +144,21 @@ RULES_BY_ID = {rule.id: rule for rule in RULES}
 def rule(rule_id: str) -> Rule:
     """The rule with this id."""
     return RULES_BY_ID[rule_id]
+
+
+# Rules found by processing (the orders-and-stock ledger), not by validation: declared here with
+# the same shape, looked up by `rule()` like the others. They are kept out of RULES, which is
+# the validation catalogue (each rule there has a validation case in tests/test_rules.py).
+PROCESS_RULES: tuple[Rule, ...] = (
+    Rule("stock.negative", E, "Stock would go negative",
+         "Quantity {value} is more than the {detail} on hand; stock never goes negative, so this "
+         "movement was not posted. Correct the quantity or record the receipt first.",
+         "A Quantidade {value} é maior que o saldo de {detail}; o estoque nunca fica negativo, "
+         "então este movimento não foi lançado. Corrija a quantidade ou lance antes a entrada."),
+    Rule("stock.quantity_sign", E, "IN/OUT quantity must be greater than zero",
+         "{column} of an {detail} movement must be greater than 0 (found {value}); use ADJ for a "
+         "signed correction.",
+         "{column} de um movimento {detail} deve ser maior que 0 (valor {value}); use ADJ para "
+         "um ajuste com sinal."),
+)
+RULES_BY_ID.update({process_rule.id: process_rule for process_rule in PROCESS_RULES})

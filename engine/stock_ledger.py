@@ -1,0 +1,261 @@
+"""One chronological stock ledger per SKU: allocation of order lines and valuation, in one pass.
+
+workbook-spec.md, "Rules that define the numbers": opening balance, then for each date the
+receipts (IN), the count adjustments (ADJ), the other issues (OUT), then the order lines by
+(Priority desc, Order Date, Order ID, Line). Movements of one kind on one date keep the sheet's
+row order. An order line takes min(Quantity, on hand) and the rest is backordered; an OUT or a
+negative ADJ that would take on-hand below zero is not posted and is an error at its Quantity
+cell (stock.negative). Stock is never negative.
+
+Costs (engine.stock_cost): receipts at their Unit Cost; OUT, negative ADJ and order lines leave
+at the pool's current cost. A positive ADJ (stock found in a count) comes in at its own Unit Cost
+when typed, else at the current unit cost (value / on hand), or at the last receipt cost when
+nothing is on hand (the opening cost before any receipt): found units are valued like the units
+already held, so finding stock does not move the average.
+
+Records in, records out (beancount's booking stage shape): every result row keeps its source,
+and what is wrong is an Issue at the cell, never an exception. Rows in `rejected` (validation
+found an error on them) are not posted; an order line among them is Rejected with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from operator import itemgetter
+from typing import Any
+
+from engine.issues import Issue
+from engine.money import ZERO
+from engine.rules import rule
+from engine.stock_cost import CostPool, new_pool
+from engine.stock_inputs import Item, Movement, OrderLine, Source, issue_at
+
+RowKey = tuple[str, int]
+PHASE = {"IN": 0, "ADJ": 1, "OUT": 2}
+ORDER_PHASE = 3
+LAST = 1 << 62  # where a blank Line sorts: after the numbered lines of its order
+OPENING, SALE = "Opening", "Order"  # ledger Kinds besides IN / ADJ / OUT
+
+
+class Status(StrEnum):
+    """What happened to an order line."""
+
+    FULFILLED = "Fulfilled"
+    PARTIAL = "Partial"
+    BACKORDERED = "Backordered"
+    REJECTED = "Rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """An order line's share of the stock: allocated + backordered = Quantity; COGS is the
+    posted cost of the allocated units. A Rejected line has `reason` and nothing allocated."""
+
+    source: Source
+    allocated: Decimal
+    backordered: Decimal
+    status: Status
+    cogs: Decimal = ZERO
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRow:
+    """One posted event of a SKU's ledger (Stock Ledger sheet). Unit Cost is the event's own:
+    the receipt cost in, the posted value / quantity out (unrounded)."""
+
+    date: date | None
+    sku: str
+    kind: str
+    reference: str
+    qty_in: Decimal
+    qty_out: Decimal
+    qty_balance: Decimal
+    unit_cost: Decimal
+    value_in: Decimal
+    value_out: Decimal
+    value_balance: Decimal
+    source: Source | None
+
+
+@dataclass
+class SkuTotals:
+    """What one SKU's ledger adds up to (the Stock Valuation and Reorder rows are built from it)."""
+
+    item: Item | None
+    sku: str
+    opening_qty: Decimal = ZERO
+    opening_value: Decimal = ZERO
+    received_qty: Decimal = ZERO
+    received_value: Decimal = ZERO
+    issued_qty: Decimal = ZERO
+    issued_value: Decimal = ZERO
+    cogs: Decimal = ZERO
+    backordered: Decimal = ZERO
+    closing_qty: Decimal = ZERO
+    closing_value: Decimal = ZERO
+    closing_unit_cost: Decimal | None = None
+
+
+@dataclass
+class Ledger:
+    """The ledger pass's answer."""
+
+    allocations: dict[RowKey, Allocation] = field(default_factory=dict)
+    rows: list[LedgerRow] = field(default_factory=list)
+    totals: list[SkuTotals] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+
+def run_ledger(items: Sequence[Item], movements: Sequence[Movement], lines: Sequence[OrderLine],
+               method: str, rejected: Mapping[RowKey, str] | None = None,
+               locale: str = "en") -> Ledger:
+    """Post every SKU's events in ledger order under `method` (moving_average or fifo)."""
+    refused = rejected or {}
+    ledger = Ledger()
+    skus: dict[str, SkuTotals] = {}
+    for item in items:
+        skus.setdefault(item.sku_key, SkuTotals(item, item.sku))
+    events: dict[str, list[tuple[tuple[Any, ...], Movement | OrderLine]]] = {}
+    for movement in movements:
+        if movement.source.key not in refused and _postable(movement, ledger.issues, locale):
+            key: tuple[Any, ...] = (movement.date, PHASE[movement.kind or ""], 0, (), 0,
+                                    movement.source.row)
+            _events_of(movement, skus, events).append((key, movement))
+    for line in lines:
+        reason = refused.get(line.source.key) or _unallocatable(line, locale)
+        if reason:
+            ledger.allocations[line.source.key] = Allocation(
+                line.source, ZERO, ZERO, Status.REJECTED, ZERO, reason)
+        else:
+            key = (line.order_date, ORDER_PHASE, -line.priority, line.order_key,
+                   LAST if line.line is None else line.line, line.source.row)
+            _events_of(line, skus, events).append((key, line))
+    for sku, totals in skus.items():
+        _post_sku(totals, sorted(events.get(sku, ()), key=itemgetter(0)), method, ledger, locale)
+        ledger.totals.append(totals)
+    return ledger
+
+
+def _events_of(record: Movement | OrderLine, skus: dict[str, SkuTotals],
+               events: dict[str, list[tuple[tuple[Any, ...], Movement | OrderLine]]]
+               ) -> list[tuple[tuple[Any, ...], Movement | OrderLine]]:
+    """The event list of a record's SKU (a SKU missing from Stock gets an empty item)."""
+    if record.sku_key not in skus:
+        skus[record.sku_key] = SkuTotals(None, record.sku)
+    return events.setdefault(record.sku_key, [])
+
+
+def _unallocatable(line: OrderLine, locale: str) -> str:
+    """Why a line validation did not reject still cannot take stock ("" when it can). Pricing
+    reports these as issues; here they only keep the line out of the ledger."""
+    for column, value in (("Order Date", line.order_date), ("SKU", line.sku_key or None),
+                          ("Quantity", line.quantity)):
+        if value is None:
+            return rule("value.required").message(locale, column=column)
+    if line.quantity is not None and line.quantity <= 0:
+        return rule("value.positive").message(locale, column="Quantity", value=_number(line.quantity))
+    return ""
+
+
+def _postable(movement: Movement, issues: list[Issue], locale: str) -> bool:
+    """Whether a movement validation did not reject can be posted; if not, the issue says why
+    (validation reports these same faults first when it runs, so normally none arrive here)."""
+    source = movement.source
+    if movement.date is None or movement.kind is None or movement.quantity is None \
+            or not movement.sku_key:
+        column = next(c for c, v in (("Date", movement.date), ("SKU", movement.sku_key or None),
+                                     ("Type", movement.kind), ("Quantity", movement.quantity))
+                      if v is None)
+        issues.append(issue_at(source, column, "value.required", locale, ""))
+        return False
+    if movement.kind == "IN" and movement.unit_cost is None:
+        issues.append(issue_at(source, "Unit Cost", "movement.unit_cost_required", locale, ""))
+        return False
+    if movement.kind != "ADJ" and movement.quantity <= 0:
+        issues.append(issue_at(source, "Quantity", "stock.quantity_sign", locale,
+                             _number(movement.quantity), movement.kind))
+        return False
+    return movement.quantity != 0  # an ADJ of 0 changes nothing
+
+
+def _post_sku(totals: SkuTotals, events: list[tuple[tuple[Any, ...], Movement | OrderLine]],
+              method: str, ledger: Ledger, locale: str) -> None:
+    """Post one SKU's events, in order, into its cost pool."""
+    pool, rows, sku = new_pool(method), ledger.rows, totals.sku
+    item = totals.item
+    if item is not None:
+        pool.last_cost = item.opening_unit_cost
+        if item.opening_qty > 0:
+            value = pool.receive(item.opening_qty, item.opening_unit_cost)
+            totals.opening_qty, totals.opening_value = item.opening_qty, value
+            rows.append(LedgerRow(None, sku, OPENING, "", item.opening_qty, ZERO, pool.qty,
+                                  item.opening_unit_cost, value, ZERO, pool.value, item.source))
+    for _, record in events:
+        if isinstance(record, OrderLine):
+            _allocate(record, pool, totals, ledger)
+        else:
+            _move(record, pool, totals, ledger, locale)
+    totals.closing_qty, totals.closing_value = pool.qty, pool.value
+    totals.closing_unit_cost = pool.value / pool.qty if pool.qty > 0 else None
+
+
+def _allocate(line: OrderLine, pool: CostPool, totals: SkuTotals, ledger: Ledger) -> None:
+    """An order line takes what is on hand, up to its Quantity; the rest is backordered."""
+    wanted: Decimal = line.quantity  # type: ignore[assignment]  # pricing refused blank ones
+    taken = wanted if wanted <= pool.qty else pool.qty
+    cogs = ZERO
+    if taken > 0:
+        cogs = pool.issue(taken)
+        totals.issued_qty += taken
+        totals.issued_value += cogs
+        totals.cogs += cogs
+        ledger.rows.append(LedgerRow(line.order_date, totals.sku, SALE, _order_reference(line),
+                                     ZERO, taken, pool.qty, cogs / taken, ZERO, cogs, pool.value,
+                                     line.source))
+    short = wanted - taken
+    totals.backordered += short
+    status = Status.FULFILLED if short == 0 else Status.BACKORDERED if taken == 0 else Status.PARTIAL
+    ledger.allocations[line.source.key] = Allocation(line.source, taken, short, status, cogs)
+
+
+def _move(movement: Movement, pool: CostPool, totals: SkuTotals, ledger: Ledger,
+          locale: str) -> None:
+    """Post a receipt, an issue or a count adjustment (an issue beyond on-hand is refused)."""
+    qty: Decimal = movement.quantity  # type: ignore[assignment]  # _postable checked it
+    kind = movement.kind or ""
+    if kind == "IN" or (kind == "ADJ" and qty > 0):
+        cost = movement.unit_cost if movement.unit_cost is not None else pool.unit_cost()
+        value = pool.receive(qty, cost)
+        totals.received_qty += qty
+        totals.received_value += value
+        ledger.rows.append(LedgerRow(movement.date, totals.sku, kind, movement.reference, qty,
+                                     ZERO, pool.qty, cost, value, ZERO, pool.value, movement.source))
+        return
+    out = -qty if kind == "ADJ" else qty
+    if out > pool.qty:
+        shown = f"{_number(pool.qty)} {totals.sku}" if locale == "pt-BR" else \
+            f"{_number(pool.qty)} units of {totals.sku}"
+        ledger.issues.append(issue_at(movement.source, "Quantity", "stock.negative", locale,
+                                    _number(qty), shown))
+        return
+    value = pool.issue(out)
+    totals.issued_qty += out
+    totals.issued_value += value
+    ledger.rows.append(LedgerRow(movement.date, totals.sku, kind, movement.reference, ZERO, out,
+                                 pool.qty, value / out, ZERO, value, pool.value, movement.source))
+
+
+def _order_reference(line: OrderLine) -> str:
+    """ "SO-1/2": the order and its line."""
+    return line.order_id if line.line is None else f"{line.order_id}/{line.line}"
+
+
+def _number(value: Decimal) -> str:
+    """A quantity as typed: 12, 2.5, -3 (no exponent, no trailing zeros)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
