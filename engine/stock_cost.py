@@ -21,9 +21,9 @@ The public check (issue 10): opening 3,000 @ 0.60; buy 4,000 @ 0.74; sell 4,400;
 from __future__ import annotations
 
 from collections import deque
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from engine.money import ZERO, round_money
+from engine.money import CENT, ZERO, round_money
 
 MOVING_AVERAGE, FIFO = "moving_average", "fifo"  # Config Valuation Method
 METHODS = (MOVING_AVERAGE, FIFO)
@@ -50,7 +50,8 @@ class MovingAverage:
     def issue(self, qty: Decimal) -> Decimal:
         """Take `qty` (0 < qty <= on hand) units out; returns the posted value."""
         # the last units out take exactly what is left: no rounding residue stays behind
-        posted = self.value if qty == self.qty else round_money(self.value * qty / self.qty)
+        posted = self.value if qty == self.qty else \
+            (self.value * qty / self.qty).quantize(CENT, ROUND_HALF_UP)  # round_money, inline
         self.qty -= qty
         self.value -= posted
         return posted

@@ -12,12 +12,12 @@ as rejected (validation has already said why, at the cell).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from numbers import Integral
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -177,11 +177,23 @@ def text_or_blank(value: Any) -> str:
     return str(value).strip()
 
 
-def _column(table: Table, name: str) -> list[Any]:
-    """One canonical column's values in row order (all None when the column is absent)."""
-    if name in table.frame:
-        return list(table.frame[name].tolist())
-    return [None] * len(table.frame)
+_MISSING = object()
+T = TypeVar("T")
+
+
+def _column(table: Table, name: str, convert: Callable[[Any], T]) -> list[T]:
+    """One canonical column's values in row order, each converted; the conversion runs once per
+    distinct value (columns repeat: dates, SKUs, prices). An absent column is all blanks."""
+    if name not in table.frame:
+        return [convert(None)] * len(table.frame)
+    cache: dict[Any, Any] = {}
+    get, out = cache.get, []
+    for value in table.frame[name].tolist():
+        converted = get(value, _MISSING)
+        if converted is _MISSING:
+            converted = cache[value] = convert(value)
+        out.append(converted)
+    return out
 
 
 def _keys(table: Table) -> list[str]:
@@ -196,50 +208,58 @@ def _sources(table: Table) -> Iterator[Source]:
     return (Source(table.sheet, int(row), letters) for row in table.frame.index)
 
 
+def _kind(value: Any) -> str | None:
+    return canonical(value, MOVEMENT_TYPES) if value is not None else None
+
+
+def _upper(value: Any) -> str:
+    return text_or_blank(value).upper()
+
+
+def _zero_if_blank(value: Any) -> Decimal:
+    return decimal_or_none(value) or Decimal(0)
+
+
 # --------------------------------------------------------------------------- converters
 
 
 def items_from_table(table: Table) -> list[Item]:
     """The Stock sheet's rows as Items (rows without a SKU are left out: nothing to key them)."""
-    columns = zip(_sources(table), _column(table, "SKU"), _column(table, "Description"),
-                  _column(table, "Opening Qty"), _column(table, "Opening Unit Cost"),
-                  _column(table, "Reorder Point"), _column(table, "Reorder Qty"), _keys(table),
-                  strict=True)
-    items = []
-    for source, sku, description, qty, cost, point, reorder, key in columns:
-        if not key:
-            continue
-        items.append(Item(source, text_or_blank(sku), text_or_blank(description),
-                          decimal_or_none(qty) or Decimal(0), decimal_or_none(cost) or Decimal(0),
-                          decimal_or_none(point), decimal_or_none(reorder), key))
-    return items
+    columns = zip(_sources(table), _column(table, "SKU", text_or_blank),
+                  _column(table, "Description", text_or_blank),
+                  _column(table, "Opening Qty", _zero_if_blank),
+                  _column(table, "Opening Unit Cost", _zero_if_blank),
+                  _column(table, "Reorder Point", decimal_or_none),
+                  _column(table, "Reorder Qty", decimal_or_none), _keys(table), strict=True)
+    return [Item(source, sku, description, qty, cost, point, reorder, key)
+            for source, sku, description, qty, cost, point, reorder, key in columns if key]
 
 
 def movements_from_table(table: Table) -> list[Movement]:
     """The Stock Movements sheet's rows as Movements, Type read through its aliases."""
-    columns = zip(_sources(table), _column(table, "Date"), _column(table, "SKU"),
-                  _column(table, "Type"), _column(table, "Quantity"), _column(table, "Unit Cost"),
-                  _column(table, "Reference"), _keys(table), strict=True)
-    return [Movement(source, date_or_none(day), text_or_blank(sku),
-                     canonical(kind, MOVEMENT_TYPES) if kind is not None else None,
-                     decimal_or_none(qty), decimal_or_none(cost), text_or_blank(reference), key or "")
-            for source, day, sku, kind, qty, cost, reference, key in columns]
+    columns = zip(_sources(table), _column(table, "Date", date_or_none),
+                  _column(table, "SKU", text_or_blank), _column(table, "Type", _kind),
+                  _column(table, "Quantity", decimal_or_none),
+                  _column(table, "Unit Cost", decimal_or_none),
+                  _column(table, "Reference", text_or_blank), _keys(table), strict=True)
+    return [Movement(*values) for values in columns]
 
 
 def order_lines_from_table(table: Table) -> list[OrderLine]:
     """The Orders sheet's rows as OrderLines (blank Discount/Tax Rate/Priority are 0)."""
-    columns = zip(_sources(table), _column(table, "Order ID"), _column(table, "Order Date"),
-                  _column(table, "SKU"), _column(table, "Quantity"), _column(table, "Unit Price"),
-                  _column(table, "Line"), _column(table, "Customer"), _column(table, "Discount"),
-                  _column(table, "Tax Rate"), _column(table, "Currency"), _column(table, "Priority"),
+    ids = _column(table, "Order ID", text_or_blank)
+    order_keys: dict[str, tuple[tuple[int, int, str], ...]] = {}
+    for order_id in ids:
+        if order_id not in order_keys:
+            order_keys[order_id] = order_sort_key(order_id)
+    columns = zip(_sources(table), ids, _column(table, "Order Date", date_or_none),
+                  _column(table, "SKU", text_or_blank), _column(table, "Quantity", decimal_or_none),
+                  _column(table, "Unit Price", decimal_or_none), _column(table, "Line", whole_or_none),
+                  _column(table, "Customer", text_or_blank),
+                  _column(table, "Discount", _zero_if_blank), _column(table, "Tax Rate", _zero_if_blank),
+                  _column(table, "Currency", _upper), _column(table, "Priority", whole_or_none),
                   _keys(table), strict=True)
-    lines = []
-    for (source, order_id, day, sku, qty, price, line, customer, discount, tax, currency,
-         priority, key) in columns:
-        lines.append(OrderLine(
-            source, text_or_blank(order_id), date_or_none(day), text_or_blank(sku),
-            decimal_or_none(qty), decimal_or_none(price), whole_or_none(line),
-            text_or_blank(customer), decimal_or_none(discount) or Decimal(0),
-            decimal_or_none(tax) or Decimal(0), text_or_blank(currency).upper(),
-            whole_or_none(priority) or 0, key or ""))
-    return lines
+    return [OrderLine(source, order_id, day, sku, qty, price, line, customer, discount, tax,
+                      currency, priority or 0, key, order_keys[order_id])
+            for (source, order_id, day, sku, qty, price, line, customer, discount, tax, currency,
+                 priority, key) in columns]
