@@ -36,14 +36,14 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.fx import rate_book  # noqa: E402
-from engine.money import round_money  # noqa: E402
-from engine.schema import ORDERS, STOCK, STOCK_MOVEMENTS  # noqa: E402
-from engine.stock import StockInputs, StockSettings, process_stock, stock_inputs  # noqa: E402
-from engine.stock_inputs import Item, Movement, OrderLine, Source  # noqa: E402
-from engine.stock_ledger import run_ledger  # noqa: E402
-from engine.tables import Table  # noqa: E402
-from workbooks.model import column_letter  # noqa: E402
+from engine.fx import rate_book
+from engine.money import round_money
+from engine.schema import ORDERS, STOCK, STOCK_MOVEMENTS
+from engine.stock import StockInputs, StockSettings, process_stock, stock_inputs
+from engine.stock_inputs import Item, Movement, OrderLine
+from engine.stock_ledger import run_ledger
+from engine.tables import Table
+from workbooks.model import column_letter
 
 TARGET = 0.5
 FIRST_DAY = date(2026, 10, 1)

@@ -20,7 +20,7 @@ ORDER_LETTERS = {"Order ID": "A", "Line": "B", "Order Date": "C", "Customer": "D
                  "Currency": "J", "Priority": "K"}
 
 
-def D(value: Any) -> Decimal:  # noqa: N802 (reads like the type)
+def D(value: Any) -> Decimal:
     """An exact Decimal from text or an int."""
     return Decimal(str(value))
 

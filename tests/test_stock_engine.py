@@ -9,7 +9,9 @@ from __future__ import annotations
 import pytest
 from stock_records import D, Sheets, run
 
+from engine.fx import rate_book
 from engine.rules import PROCESS_RULES, rule
+from engine.stock import StockInputs, StockSettings, process_stock
 from engine.stock_cost import Fifo, MovingAverage, new_pool
 from engine.stock_ledger import Status
 
@@ -179,8 +181,6 @@ def test_an_out_beyond_on_hand_is_an_error_at_its_quantity_cell_and_is_not_poste
 
 def test_negative_stock_message_in_portuguese():
     s = Sheets()
-    from engine.stock import StockInputs, StockSettings, process_stock
-    from engine.fx import rate_book
     inputs = StockInputs([s.item("A", 1, 2)], [s.move(2, "A", "OUT", 3)], [], rate_book([], "BRL"),
                          StockSettings(locale="pt-BR"))
     (issue,) = process_stock(inputs).issues
