@@ -48,6 +48,7 @@ from udfs.args import (
     top_left_arg,
 )
 from udfs.guard import bo_error, bo_guard
+from udfs.stock import BO_ORDER_LINE, BO_STOCK_VALUE  # noqa: F401 (registered here, Excel's module)
 from workbooks.memory import EXCEL_ERRORS, cell_text, columns_to_grid
 from workbooks.reading import config_values, read_table
 from workbooks.sheets.issues import issues_output
