@@ -166,9 +166,8 @@ def process_stock(inputs: StockInputs, rejected: Mapping[RowKey, str] | None = N
     ledger = run_ledger(inputs.items, inputs.movements, inputs.lines, settings.method, refused,
                         settings.locale)
     outcome = StockOutcome(ledger=ledger.rows, issues=pricing.issues + ledger.issues)
-    for line in inputs.lines:
-        key = line.source.key
-        allocation, priced = ledger.allocations[key], pricing.priced.get(key)
+    for index, line in enumerate(inputs.lines):
+        allocation, priced = ledger.allocation(index), pricing.priced.get(line.source.key)
         price = priced.price if priced is not None else None
         outcome.orders.append(OrderResult(
             line.source, line.order_id, line.line, line.sku, line.quantity,

@@ -23,7 +23,10 @@ from __future__ import annotations
 from collections import deque
 from decimal import ROUND_HALF_UP, Decimal
 
-from engine.money import CENT, ZERO, round_money
+from engine.money import CENT, ZERO
+
+# Amounts are rounded as engine.money.round_money does (half up to cents), written out inline:
+# these lines run once per stock event.
 
 MOVING_AVERAGE, FIFO = "moving_average", "fifo"  # Config Valuation Method
 METHODS = (MOVING_AVERAGE, FIFO)
@@ -41,7 +44,7 @@ class MovingAverage:
 
     def receive(self, qty: Decimal, unit_cost: Decimal) -> Decimal:
         """Add `qty` units at `unit_cost`; returns the posted value."""
-        posted = round_money(qty * unit_cost)
+        posted = (qty * unit_cost).quantize(CENT, ROUND_HALF_UP)  # round_money, inline
         self.qty += qty
         self.value += posted
         self.last_cost = unit_cost
@@ -51,7 +54,7 @@ class MovingAverage:
         """Take `qty` (0 < qty <= on hand) units out; returns the posted value."""
         # the last units out take exactly what is left: no rounding residue stays behind
         posted = self.value if qty == self.qty else \
-            (self.value * qty / self.qty).quantize(CENT, ROUND_HALF_UP)  # round_money, inline
+            (self.value * qty / self.qty).quantize(CENT, ROUND_HALF_UP)
         self.qty -= qty
         self.value -= posted
         return posted
@@ -74,7 +77,7 @@ class Fifo:
 
     def receive(self, qty: Decimal, unit_cost: Decimal) -> Decimal:
         """A new newest layer of `qty` units at `unit_cost`; returns the posted value."""
-        posted = round_money(qty * unit_cost)
+        posted = (qty * unit_cost).quantize(CENT, ROUND_HALF_UP)  # round_money, inline
         self.layers.append([qty, posted])
         self.qty += qty
         self.value += posted
@@ -91,7 +94,7 @@ class Fifo:
                 posted += layer[1]
                 layers.popleft()
             else:
-                part = round_money(layer[1] * left / layer[0])
+                part = (layer[1] * left / layer[0]).quantize(CENT, ROUND_HALF_UP)
                 layer[0] -= left
                 layer[1] -= part
                 posted += part

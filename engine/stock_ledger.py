@@ -52,7 +52,6 @@ class Status(StrEnum):
     REJECTED = "Rejected"
 
 
-FULFILLED, PARTIAL, BACKORDERED = Status.FULFILLED, Status.PARTIAL, Status.BACKORDERED
 _new = tuple.__new__  # _new(LedgerRow, values): a NamedTuple without its Python-level __new__
 
 
@@ -94,7 +93,7 @@ class LedgerRow(NamedTuple):
         return self.value_out / self.qty_out if self.qty_out else ZERO
 
 
-@dataclass
+@dataclass(slots=True)
 class SkuTotals:
     """What one SKU's ledger adds up to (the Stock Valuation and Reorder rows are built from it)."""
 
@@ -115,12 +114,34 @@ class SkuTotals:
 
 @dataclass
 class Ledger:
-    """The ledger pass's answer."""
+    """The ledger pass's answer. Order lines are answered by position: `sold[i]` is the ledger
+    row of `lines[i]` (None when it took nothing), `refused[i]` why it was rejected; the pass
+    stores one reference per line and `allocation(i)` derives the rest."""
 
-    allocations: dict[RowKey, Allocation] = field(default_factory=dict)
+    lines: Sequence[OrderLine]
+    sold: list[LedgerRow | None]
+    refused: dict[int, str] = field(default_factory=dict)
     rows: list[LedgerRow] = field(default_factory=list)
     totals: list[SkuTotals] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+
+    def allocation(self, index: int) -> Allocation:
+        """What `lines[index]` got: allocated + backordered = Quantity, its status and COGS."""
+        line = self.lines[index]
+        if index in self.refused:
+            return Allocation(line.source, ZERO, ZERO, Status.REJECTED, ZERO, self.refused[index])
+        wanted: Decimal = line.quantity  # type: ignore[assignment]  # not refused: not None
+        row = self.sold[index]
+        if row is None:
+            return Allocation(line.source, ZERO, wanted, Status.BACKORDERED)
+        short = wanted - row.qty_out
+        return Allocation(line.source, row.qty_out, short,
+                          Status.PARTIAL if short else Status.FULFILLED, row.value_out)
+
+    @property
+    def allocations(self) -> dict[RowKey, Allocation]:
+        """Every line's allocation by (sheet, row)."""
+        return {line.source.key: self.allocation(i) for i, line in enumerate(self.lines)}
 
 
 @contextmanager
@@ -148,34 +169,43 @@ def run_ledger(items: Sequence[Item], movements: Sequence[Movement], lines: Sequ
         return _run_ledger(items, movements, lines, method, rejected or {}, locale)
 
 
-Event = tuple[tuple[Any, ...], Movement | OrderLine]  # (ledger-order key, record)
+# (ledger-order key, record, the order line's position in `lines` or -1 for a movement)
+Event = tuple[tuple[Any, ...], Movement | OrderLine, int]
 
 
 def _run_ledger(items: Sequence[Item], movements: Sequence[Movement], lines: Sequence[OrderLine],
                 method: str, refused: Mapping[RowKey, str], locale: str) -> Ledger:
-    ledger = Ledger()
+    ledger = Ledger(lines, [None] * len(lines))
     skus: dict[str, SkuTotals] = {}
     for item in items:
         skus.setdefault(item.sku_key, SkuTotals(item, item.sku))
     events: dict[str, list[Event]] = {key: [] for key in skus}
+    # A key starts with one int for (date, phase): date ordinal x 4 + phase (IN 0, ADJ 1, OUT 2,
+    # orders 3); ints compare faster than dates, and the sort compares a million times.
+    days: dict[date | None, int] = {}
     for movement in movements:
         if (not refused or movement.source.key not in refused) \
                 and _postable(movement, ledger.issues, locale):
-            key: tuple[Any, ...] = (movement.date, PHASE[movement.kind or ""], 0, (), 0,
-                                    movement.source.row)
-            _events_of(movement, skus, events).append((key, movement))
-    for line in lines:
+            day = days.get(movement.date)
+            if day is None:
+                day = days[movement.date] = movement.date.toordinal() * 4  # type: ignore[union-attr]
+            # (day + phase, row): never compared past the first item with an order line's key
+            key: tuple[Any, ...] = (day + PHASE[movement.kind or ""], movement.source.row)
+            _events_of(movement, skus, events).append((key, movement, -1))
+    for index, line in enumerate(lines):
         reason = refused.get(line.source.key) if refused else None
         if reason or not _allocatable(line):
-            ledger.allocations[line.source.key] = Allocation(
-                line.source, ZERO, ZERO, Status.REJECTED, ZERO, reason or _unallocatable(line, locale))
+            ledger.refused[index] = reason or _unallocatable(line, locale)
             continue
-        key = (line.order_date, ORDER_PHASE, -line.priority, line.order_key,
+        day = days.get(line.order_date)
+        if day is None:
+            day = days[line.order_date] = line.order_date.toordinal() * 4  # type: ignore[union-attr]
+        key = (day + ORDER_PHASE, -line.priority, line.order_key,
                LAST if line.line is None else line.line, line.source.row)
         sku_events = events.get(line.sku_key)
         if sku_events is None:
             sku_events = _events_of(line, skus, events)
-        sku_events.append((key, line))
+        sku_events.append((key, line, index))
     by_key = itemgetter(0)
     for sku, totals in skus.items():
         sku_events = events[sku]
@@ -233,11 +263,11 @@ def _postable(movement: Movement, issues: list[Issue], locale: str) -> bool:
     return movement.quantity != 0  # an ADJ of 0 changes nothing
 
 
-def _post_sku(totals: SkuTotals, events: list[tuple[tuple[Any, ...], Movement | OrderLine]],
-              method: str, ledger: Ledger, locale: str) -> None:
+def _post_sku(totals: SkuTotals, events: list[Event], method: str, ledger: Ledger,
+              locale: str) -> None:
     """Post one SKU's events, in order, into its cost pool. The order-line branch is inline and
     its sums are locals: it runs once per order line (100,000 in the benchmark)."""
-    pool, rows, sku, allocations = new_pool(method), ledger.rows, totals.sku, ledger.allocations
+    pool, rows, sku, sold = new_pool(method), ledger.rows, totals.sku, ledger.sold
     item = totals.item
     if item is not None:
         pool.last_cost = item.opening_unit_cost
@@ -247,29 +277,29 @@ def _post_sku(totals: SkuTotals, events: list[tuple[tuple[Any, ...], Movement | 
             rows.append(LedgerRow(None, sku, OPENING, "", item.opening_qty, ZERO, pool.qty,
                                   item.opening_unit_cost, value, ZERO, pool.value, item.source))
     issue, sold_qty, cogs_total, short_total = pool.issue, ZERO, ZERO, ZERO
-    for _, record in events:
-        if type(record) is not OrderLine:
+    for _, record, index in events:
+        if index < 0:
             _move(record, pool, totals, ledger, locale)  # type: ignore[arg-type]
             continue
         wanted: Decimal = record.quantity  # type: ignore[assignment]  # checked: not None
-        source, on_hand = record.source, pool.qty
-        if on_hand <= ZERO:  # nothing to take: no ledger row
+        on_hand = pool.qty
+        if on_hand <= ZERO:  # nothing to take: no ledger row, the whole line is backordered
             short_total += wanted
-            allocations[(source.sheet, source.row)] = _new(Allocation, (
-                source, ZERO, wanted, BACKORDERED, ZERO, ""))
             continue
-        taken, short, status = (wanted, ZERO, FULFILLED) if wanted <= on_hand else \
-            (on_hand, wanted - on_hand, PARTIAL)
+        if wanted <= on_hand:
+            taken = wanted
+        else:
+            taken = on_hand
+            short_total += wanted - on_hand
         cogs = issue(taken)
         sold_qty += taken
         cogs_total += cogs
-        short_total += short
-        reference = record.order_id if record.line is None else f"{record.order_id}/{record.line}"
-        # tuple.__new__ straight: the NamedTuples' generated __new__ doubled this loop's cost
-        rows.append(_new(LedgerRow, (record.order_date, sku, SALE, reference, ZERO, taken,
-                                     pool.qty, None, ZERO, cogs, pool.value, source)))
-        allocations[(source.sheet, source.row)] = _new(Allocation, (
-            source, taken, short, status, cogs, ""))
+        line: OrderLine = record  # type: ignore[assignment]
+        reference = line.order_id if line.line is None else f"{line.order_id}/{line.line}"
+        # tuple.__new__ straight: the NamedTuple's generated __new__ doubled this loop's cost
+        sold[index] = row = _new(LedgerRow, (line.order_date, sku, SALE, reference, ZERO, taken,
+                                             pool.qty, None, ZERO, cogs, pool.value, line.source))
+        rows.append(row)
     totals.issued_qty += sold_qty
     totals.issued_value += cogs_total
     totals.cogs, totals.backordered = cogs_total, short_total
@@ -287,8 +317,9 @@ def _move(movement: Movement, pool: CostPool, totals: SkuTotals, ledger: Ledger,
         value = pool.receive(qty, cost)
         totals.received_qty += qty
         totals.received_value += value
-        ledger.rows.append(LedgerRow(movement.date, totals.sku, kind, movement.reference, qty,
-                                     ZERO, pool.qty, cost, value, ZERO, pool.value, movement.source))
+        ledger.rows.append(_new(LedgerRow, (movement.date, totals.sku, kind, movement.reference,
+                                            qty, ZERO, pool.qty, cost, value, ZERO, pool.value,
+                                            movement.source)))
         return
     out = -qty if kind == "ADJ" else qty
     if out > pool.qty:
@@ -300,8 +331,9 @@ def _move(movement: Movement, pool: CostPool, totals: SkuTotals, ledger: Ledger,
     value = pool.issue(out)
     totals.issued_qty += out
     totals.issued_value += value
-    ledger.rows.append(LedgerRow(movement.date, totals.sku, kind, movement.reference, ZERO, out,
-                                 pool.qty, value / out, ZERO, value, pool.value, movement.source))
+    ledger.rows.append(_new(LedgerRow, (movement.date, totals.sku, kind, movement.reference, ZERO,
+                                        out, pool.qty, None, ZERO, value, pool.value,
+                                        movement.source)))
 
 
 def _number(value: Decimal) -> str:
