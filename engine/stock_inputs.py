@@ -177,7 +177,6 @@ def text_or_blank(value: Any) -> str:
     return str(value).strip()
 
 
-_MISSING = object()
 T = TypeVar("T")
 
 
@@ -186,21 +185,23 @@ def _column(table: Table, name: str, convert: Callable[[Any], T]) -> list[T]:
     distinct value (columns repeat: dates, SKUs, prices). An absent column is all blanks."""
     if name not in table.frame:
         return [convert(None)] * len(table.frame)
-    cache: dict[Any, Any] = {}
-    get, out = cache.get, []
-    for value in table.frame[name].tolist():
-        converted = get(value, _MISSING)
-        if converted is _MISSING:
-            converted = cache[value] = convert(value)
-        out.append(converted)
-    return out
+    series = table.frame[name]
+    if pd.api.types.is_datetime64_any_dtype(series.dtype) and series.dt.tz is None:
+        # as nanosecond ints: no Timestamp built per cell, one per distinct date
+        stamps = series.to_numpy(dtype="datetime64[ns]").view("int64").tolist()
+        nat = pd.NaT.value
+        dates = {v: None if v == nat else convert(pd.Timestamp(v)) for v in set(stamps)}
+        return [dates[v] for v in stamps]  # type: ignore[misc]
+    values = series.tolist()
+    converted = {v: convert(v) for v in set(values)}  # each NaN is its own key: still found
+    return [converted[v] for v in values]
 
 
 def _keys(table: Table) -> list[str]:
     """Every row's SKU key, vectorised (the same normalisation as sku_key)."""
     if "SKU" not in table.frame:
         return [""] * len(table.frame)
-    return ["" if k is None else str(k) for k in normalised(table.frame["SKU"]).tolist()]
+    return [k if isinstance(k, str) else "" for k in normalised(table.frame["SKU"]).tolist()]
 
 
 def _sources(table: Table) -> Iterator[Source]:

@@ -9,10 +9,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 from rulebook import clean_sheets, set_cell
 
+from engine.schema import STOCK_MOVEMENTS
 from engine.stock import StockSettings, process_stock, rejections, stock_inputs
+from engine.stock_inputs import movements_from_table
 from engine.stock_ledger import Status
+from engine.tables import Table
 from engine.validation import validate
 from workbooks.reading import read_workbook
 from workbooks.xlsx_file import FileWorkbook
@@ -104,3 +108,22 @@ def test_settings_come_from_config_with_defaults():
                                       "functionalcurrency": " usd "}, "pt-BR") == \
         StockSettings("fifo", "total", "USD", "pt-BR")
     assert StockSettings.from_config({"valuationmethod": "lifo"}).method == "moving_average"
+
+
+def test_converters_read_floats_exactly_and_blanks_as_none():
+    frame = pd.DataFrame({
+        "Date": pd.to_datetime(["2026-10-02", None, "2026-10-02"]),
+        "SKU": ["SKU-1", "sku 1", None], "Type": ["Entrada", "saída", "bogus"],
+        "Quantity": [0.1, float("nan"), 2.5], "Unit Cost": [5.55, float("nan"), float("nan")],
+        "Reference": ["PO-1", None, ""]}, index=[4, 5, 9])
+    letters = {"Date": "A", "SKU": "B", "Type": "C", "Quantity": "D", "Unit Cost": "E", "Reference": "F"}
+    moves = movements_from_table(Table(STOCK_MOVEMENTS, "Movimentos", 3, frame, letters))
+    assert [(m.source.sheet, m.source.row, m.source.cell("Quantity"), m.date, m.sku_key, m.kind,
+             m.quantity, m.unit_cost, m.reference) for m in moves] == [
+        ("Movimentos", 4, "D4", date(2026, 10, 2), "sku1", "IN", D("0.1"), D("5.55"), "PO-1"),
+        ("Movimentos", 5, "D5", None, "sku1", "OUT", None, None, ""),
+        ("Movimentos", 9, "D9", date(2026, 10, 2), "", None, D("2.5"), None, "")]
+    exact = frame.astype({"Quantity": object, "Unit Cost": object})
+    exact["Quantity"] = [Decimal("0.1"), None, "2.50"]  # an exact representation works the same
+    again = movements_from_table(Table(STOCK_MOVEMENTS, "Movimentos", 3, exact, letters))
+    assert [m.quantity for m in again] == [D("0.1"), None, D("2.50")]
