@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP as HALF_UP
 from decimal import Decimal
+from typing import NamedTuple
 
 from engine.fx import RateBook, to_functional
 from engine.issues import Issue
-from engine.money import ZERO, round_money
+from engine.money import CENT, ZERO, round_money
 from engine.stock_inputs import OrderLine, issue_at
 
 ONE = Decimal(1)
@@ -29,8 +31,7 @@ LINE, TOTAL = "line", "total"  # Config Tax Rounding
 RowKey = tuple[str, int]
 
 
-@dataclass(frozen=True, slots=True)
-class LinePrice:
+class LinePrice(NamedTuple):
     """A line's amounts in its own currency, in cents."""
 
     net: Decimal
@@ -51,8 +52,7 @@ def price_line(quantity: Decimal, unit_price: Decimal, discount: Decimal = ZERO,
     return LinePrice(net, tax, net + tax)
 
 
-@dataclass(frozen=True, slots=True)
-class PricedLine:
+class PricedLine(NamedTuple):
     """A priced order line: its amounts, its currency code and the functional total."""
 
     price: LinePrice
@@ -80,11 +80,11 @@ def missing_values(line: OrderLine) -> list[str]:
     return [column for column, value in zip(REQUIRED, values, strict=True) if value is None]
 
 
-@dataclass(frozen=True, slots=True)
-class _Ready:
+class _Ready(NamedTuple):
     """An accepted line with the values pricing needs, known to be present."""
 
     line: OrderLine
+    key: RowKey
     quantity: Decimal
     unit_price: Decimal
     currency: str
@@ -99,33 +99,40 @@ def price_orders(lines: Sequence[OrderLine], rates: RateBook, tax_rounding: str 
     result = Pricing()
     accepted: list[_Ready] = []
     for line in lines:
-        if line.source.key not in already:
+        source = line.source
+        if not already or (source.sheet, source.row) not in already:
             ready = _ready(line, rates, locale, result)
             if ready is not None:
                 accepted.append(ready)
     if tax_rounding == TOTAL:
         prices = _order_rounded(accepted)
-    else:
-        prices = {r.line.source.key: price_line(r.quantity, r.unit_price, r.line.discount,
-                                                r.line.tax_rate) for r in accepted}
-    for ready in accepted:
-        price = prices[ready.line.source.key]
-        result.priced[ready.line.source.key] = PricedLine(
-            price, ready.currency, ready.rate, to_functional(price.total, ready.rate))
+        for ready in accepted:
+            price = prices[ready.key]
+            result.priced[ready.key] = PricedLine(price, ready.currency, ready.rate,
+                                                  to_functional(price.total, ready.rate))
+        return result
+    priced = result.priced
+    for ready in accepted:  # Tax Rounding = line: price_line, written out (100,000 lines)
+        net = (ready.quantity * ready.unit_price * (ONE - ready.line.discount)).quantize(CENT, HALF_UP)
+        tax = (net * ready.line.tax_rate).quantize(CENT, HALF_UP)
+        total = net + tax
+        priced[ready.key] = PricedLine(LinePrice(net, tax, total), ready.currency, ready.rate,
+                                       (total * ready.rate).quantize(CENT, HALF_UP))
     return result
 
 
 def _ready(line: OrderLine, rates: RateBook, locale: str, result: Pricing) -> _Ready | None:
     """The line ready to price, or None after recording why it cannot be (issue + rejection)."""
     source = line.source
-    missing = missing_values(line)
-    if missing or line.order_date is None or line.quantity is None or line.unit_price is None:
-        issue = issue_at(source, missing[0], "value.required", locale, "")
+    if line.order_date is None or line.quantity is None or line.unit_price is None \
+            or not line.sku_key:
+        issue = issue_at(source, missing_values(line)[0], "value.required", locale, "")
     else:
         currency = line.currency or rates.functional
         rate = rates.rate(currency, line.order_date)
         if rate is not None:
-            return _Ready(line, line.quantity, line.unit_price, currency, rate)
+            return _Ready(line, (source.sheet, source.row), line.quantity, line.unit_price,
+                          currency, rate)
         issue = issue_at(source, "Currency", "fx.missing_rate", locale, currency,
                        line.order_date.isoformat())
     result.issues.append(issue)
@@ -148,5 +155,5 @@ def _order_rounded(accepted: Iterable[_Ready]) -> dict[RowKey, LinePrice]:
             running += net * ready.line.tax_rate
             tax = round_money(running) - posted
             posted += tax
-            prices[ready.line.source.key] = LinePrice(net, tax, net + tax)
+            prices[ready.key] = LinePrice(net, tax, net + tax)
     return prices

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from engine.fx import RateBook, rates_from_table
 from engine.issues import Issue, Severity
@@ -80,8 +81,7 @@ def stock_inputs(tables: Mapping[str, Table], config: Mapping[str, str],
                        rates_from_table(tables.get("FX Rates"), settings.functional), settings)
 
 
-@dataclass(frozen=True, slots=True)
-class OrderResult:
+class OrderResult(NamedTuple):
     """An Order Results row. Amounts are blank (None) on a Rejected line; `reason` says why."""
 
     source: Source

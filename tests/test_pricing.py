@@ -61,6 +61,9 @@ def test_per_order_tax_adds_up_to_the_orders_rounded_tax(values):
     s = Sheets()
     lines = [s.order("SO-1", 3, "A", q, p, line=n, tax=t) for n, (q, p, t) in enumerate(values)]
     priced = price_orders(lines, RATES, TOTAL).priced
+    per_line = price_orders(lines, RATES).priced
+    assert [per_line[ln.source.key].price for ln in lines] == \
+        [price_line(D(q), D(p), D(0), D(t)) for q, p, t in values]
     nets = [priced[ln.source.key].price.net for ln in lines]
     exact = [net * t for net, (_, _, t) in zip(nets, values, strict=True)]
     taxes = [priced[ln.source.key].price.tax for ln in lines]
