@@ -15,7 +15,8 @@ already held, so finding stock does not move the average.
 
 Records in, records out (beancount's booking stage shape): every result row keeps its source,
 and what is wrong is an Issue at the cell, never an exception. Rows in `rejected` (validation
-found an error on them) are not posted; an order line among them is Rejected with the reason.
+found an error on them) are not posted; an order line among them is Rejected with the reason; a
+Stock row among them still names its SKU, without an opening balance or a reorder policy.
 """
 
 from __future__ import annotations
@@ -178,6 +179,8 @@ def _run_ledger(items: Sequence[Item], movements: Sequence[Movement], lines: Seq
     ledger = Ledger(lines, [None] * len(lines))
     skus: dict[str, SkuTotals] = {}
     for item in items:
+        if refused and item.source.key in refused:  # the SKU exists; its figures are not used
+            item = Item(item.source, item.sku, item.description, sku_key=item.sku_key)
         skus.setdefault(item.sku_key, SkuTotals(item, item.sku))
     events: dict[str, list[Event]] = {key: [] for key in skus}
     # A key starts with one int for (date, phase): date ordinal x 4 + phase (IN 0, ADJ 1, OUT 2,

@@ -285,3 +285,12 @@ def test_process_rules_are_fully_declared(the_rule):
     assert the_rule.en != the_rule.pt and the_rule.title.strip()
     filled = {"column": "C", "value": "V", "detail": "D"}
     assert "{" not in the_rule.message("en", **filled) + the_rule.message("pt-BR", **filled)
+
+
+def test_a_stock_row_with_an_error_names_its_sku_but_posts_no_opening():
+    s = Sheets()
+    items = [s.item("A", 10, "-2", point=5, reorder=10)]  # Opening Unit Cost -2: value.negative
+    outcome = run(items, [], [s.order("SO-1", 3, "A", 4)], rejected={("Stock", 2): "negative cost"})
+    assert [(v.sku, v.opening_qty, v.opening_value, v.source.row) for v in outcome.valuation] == [
+        ("A", 0, 0, 2)]
+    assert [o.status for o in outcome.orders] == [Status.BACKORDERED] and outcome.reorder == []
