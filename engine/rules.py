@@ -230,5 +230,20 @@ AGING_RULES: tuple[Rule, ...] = (
          "A fatura {value} tem saldo credor de {detail}: os pagamentos superam o valor, por isso "
          "aparece como crédito, fora das faixas; devolva-o ou aplique-o em outra fatura."),
 )
-FLOW_RULES: tuple[Rule, ...] = PAYROLL_RULES + AGING_RULES
+# Rules of the orders-and-stock flow (engine/stock_ledger.py).
+STOCK_RULES: tuple[Rule, ...] = (
+    Rule("stock.negative", E, "Stock would go negative",
+         "Quantity {value} is more than the {detail} on hand; stock never goes negative, so this "
+         "movement was not posted. Correct the quantity or record the receipt first.",
+         "A Quantidade {value} é maior que o saldo de {detail}; o estoque nunca fica negativo, "
+         "então este movimento não foi lançado. Corrija a quantidade ou lance antes a entrada."),
+    Rule("stock.quantity_sign", E, "IN/OUT quantity must be greater than zero",
+         "{column} of an {detail} movement must be greater than 0 (found {value}); use ADJ for a "
+         "signed correction.",
+         "{column} de um movimento {detail} deve ser maior que 0 (valor {value}); use ADJ para "
+         "um ajuste com sinal."),
+)
+# Every rule the flows check beyond validation. `rule()` finds them; they join RULES (the catalogue,
+# the Rules sheet, the README) when the flow's job that reports them is wired in.
+FLOW_RULES: tuple[Rule, ...] = PAYROLL_RULES + AGING_RULES + STOCK_RULES
 RULES_BY_ID.update({flow_rule.id: flow_rule for flow_rule in FLOW_RULES})

@@ -53,6 +53,7 @@ from udfs.args import (
 )
 from udfs.guard import bo_error, bo_guard
 from udfs.payroll import BO_INSS, BO_IRRF, BO_NET_PAY  # noqa: F401  (Excel imports this one module)
+from udfs.stock import BO_ORDER_LINE, BO_STOCK_VALUE  # noqa: F401 (registered here, Excel's module)
 from workbooks.memory import EXCEL_ERRORS, cell_text, columns_to_grid
 from workbooks.reading import config_values, read_table
 from workbooks.sheets.issues import issues_output
