@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="backoffice", description="Back Office for Excel: validate and process the order, "
         "invoice, payroll and stock sheets of a workbook and keep its audit log.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    groups: dict[str, argparse._SubParsersAction] = {}
+    groups: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
     for command in COMMANDS.values():
         group, _, action = command.name.partition(" ")
         where = sub
@@ -49,8 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _command(sub: argparse._SubParsersAction, name: str, help_text: str) -> argparse.ArgumentParser:
-    parser = sub.add_parser(name, help=help_text, description=help_text)
+def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str
+             ) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 

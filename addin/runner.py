@@ -70,8 +70,8 @@ class Target(Protocol):
     def save(self, book: Workbook, before_replace: Callable[[], None]) -> list[str]:
         """Save the staged sheets; call `before_replace` just before the file on disk changes."""
 
-    def unchanged(self, book: Workbook) -> bool:
-        """Whether the file on disk is still the version the run read."""
+    def settle_failed_save(self, book: Workbook) -> None:
+        """After a save that raised: make the head record match the file on disk again."""
 
 
 @dataclass
@@ -113,9 +113,16 @@ class FileTarget:
         except UnsafeWrite as refusal:
             raise _with_sidecar(book, refusal) from None
 
-    def unchanged(self, book: Workbook) -> bool:
-        """Compare with the fingerprint taken when the file was read."""
-        return bool(safe_save.fingerprint(self.path) == book.read_as)  # type: ignore[attr-defined]
+    def settle_failed_save(self, book: Workbook) -> None:
+        """Unchanged on disk: the pending head goes. Changed (another program saved it, or the
+        save failed after its replace): hold the head to the log the file now has."""
+        from workbooks.xlsx_file import FileWorkbook
+
+        if safe_save.fingerprint(self.path) == book.read_as:  # type: ignore[attr-defined]
+            drop_pending_head(self.path)
+            return
+        with contextlib.suppress(Exception):  # unreadable now: the next run settles it
+            settle_head(self.path, read_audit_log(FileWorkbook.open(self.path)))
 
 
 @dataclass
@@ -152,10 +159,12 @@ class LiveTarget:
         self.book.save()
         return written
 
-    def unchanged(self, book: Workbook) -> bool:
-        """Whether Excel's save did not happen."""
+    def settle_failed_save(self, book: Workbook) -> None:
+        """Excel's save did not change the file: the pending head goes (else the next run,
+        reading the book, settles it)."""
         path = self.head_file
-        return path is None or safe_save.fingerprint(path).sha256 == self.read_as
+        if path is not None and safe_save.fingerprint(path).sha256 == self.read_as:
+            drop_pending_head(path)
 
 
 def refuse_if_period_closed(book: Workbook, ctx: Context, steps: Sequence[Step]) -> None:
@@ -171,14 +180,15 @@ def run_steps(target: Target, steps: Sequence[Step], *, dry_run: bool = False,
         log = read_audit_log(book)
         if not dry_run and target.head_file is not None:
             settle_head(target.head_file, log)  # under the lock: finish an interrupted run
-        ctx = Context.here(target.input_sha256(book), period=period, chain=AuditChain(log))
+        chain = AuditChain(log)
+        ctx = Context.here(target.input_sha256(book), period=period, chain=chain)
         refuse_if_period_closed(book, ctx, steps)
         results = [step.run(book, ctx) for step in steps]
         if dry_run:
             for result in results:
                 result.written, result.audit = [], None
             return results
-        written = [name for name in _save(target, book, ctx.chain.added) if name]
+        written = [name for name in _save(target, book, chain.added) if name]
     for result in results:
         result.written = written
     return results
@@ -197,8 +207,8 @@ def _save(target: Target, book: Workbook, added: list[AuditEntry]) -> list[str]:
     try:
         written = target.save(book, record_pending)
     except BaseException:
-        if head is not None and head_file is not None and target.unchanged(book):
-            drop_pending_head(head_file)  # the save did not happen
+        if head is not None:
+            target.settle_failed_save(book)
         raise
     if head is not None and head_file is not None:
         write_head(head_file, head)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine.audit import COLUMNS, AuditEntry, Head, reaches
 from engine.schema import normalise
-from workbooks.model import CellKind, OutputColumn, OutputSheet, Workbook
+from workbooks.model import CellKind, OutputColumn, OutputSheet, OutputValue, Workbook
 
 AUDIT_SHEET = "Audit Log"
 _WIDTHS = (6, 22, 14, 16, 12, 9, 50, 66, 66, 66)  # a hash is 64 characters
@@ -45,7 +46,7 @@ def read_audit_rows(book: Workbook) -> tuple[list[AuditEntry], list[int]]:
     return entries, excel_rows
 
 
-def _text(row: list[object], index: int | None) -> str:
+def _text(row: Sequence[object], index: int | None) -> str:
     if index is None or index >= len(row) or row[index] is None:
         return ""
     return str(row[index])
@@ -62,7 +63,8 @@ def audit_output(entries: list[AuditEntry]) -> OutputSheet:
     """The Audit Log sheet: all text except Seq."""
     columns = [OutputColumn(name, CellKind.INTEGER if name == "Seq" else CellKind.TEXT, width)
                for name, width in zip(COLUMNS, _WIDTHS, strict=True)]
-    return OutputSheet(AUDIT_SHEET, columns, [e.as_row() for e in entries],
+    rows: list[list[OutputValue]] = [list(e.as_row()) for e in entries]
+    return OutputSheet(AUDIT_SHEET, columns, rows,
                        table_name="BO_AuditLog")
 
 
