@@ -22,7 +22,7 @@ import pytest
 from builders import config_book
 
 from addin import cli
-from addin.commands import RULES, VALIDATE
+from addin.commands import CLEAR, RULES, VALIDATE
 from addin.jobs import clear_marks_job
 from addin.runner import FileTarget, Step, run_steps, verify
 from engine.audit import AuditEntry, next_entry, verify_chain
@@ -30,6 +30,7 @@ from engine.errors import UnsafeWrite
 from workbooks.safe_save import remove_stale_temps, temp_path, workbook_lock
 from workbooks.sheets.audit import (
     head_path,
+    pending_path,
     read_head_record,
     write_head,
     write_pending_head,
@@ -123,7 +124,9 @@ def test_a_kill_at_each_moment_of_the_save_leaves_a_consistent_book(killed, mome
     assert cli.main(["validate", str(book), "--json"]) == 0  # the next run works
     after = json.loads(capsys.readouterr().out)
     assert after["audit"]["seq"] == len(log) + 1
-    assert temps(book) == []
+    assert sorted(p.name for p in book.parent.iterdir()) == [
+        ".backoffice-backups", ".book.xlsx.backoffice.lock", "book.xlsx",
+        "book.xlsx.audit-head.json"]  # no temp file, no pending head
     record = read_head_record(book)
     assert record.pending is None and record.committed == (len(log) + 1,
                                                            after["audit"]["entry_hash"])
@@ -184,18 +187,31 @@ def test_a_refused_save_drops_its_pending_head(tmp_path, capsys):
     assert read_head_record(book).committed == (1, result.audit.entry_hash)  # type: ignore[union-attr]
 
 
-def test_the_head_file_is_replaced_whole(tmp_path):
+def test_the_pending_head_is_a_file_beside_the_head(tmp_path):
     book = config_book(tmp_path / "book.xlsx")
     log = entries(2)
     write_head(book, log[0])
     write_pending_head(book, log[1])
     assert json.loads(head_path(book).read_text(encoding="utf-8")) == {
-        "workbook": "book.xlsx", "seq": 1, "entry_hash": log[0].entry_hash,
-        "pending": {"seq": 2, "entry_hash": log[1].entry_hash}}
+        "workbook": "book.xlsx", "seq": 1, "entry_hash": log[0].entry_hash}
+    assert json.loads(pending_path(book).read_text(encoding="utf-8")) == {
+        "seq": 2, "entry_hash": log[1].entry_hash}
+    assert pending_path(book).name == "book.xlsx.audit-head.pending.json"
     write_head(book, log[1])
     assert json.loads(head_path(book).read_text(encoding="utf-8")) == {
         "workbook": "book.xlsx", "seq": 2, "entry_hash": log[1].entry_hash}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx", "book.xlsx.audit-head.json"]
+
+
+def test_a_pending_head_cut_short_counts_as_none(tmp_path, capsys):
+    book = config_book(tmp_path / "book.xlsx")
+    run_steps(FileTarget(book), [VALIDATE])
+    pending_path(book).write_text('{"seq": 2, "entry_h', encoding="utf-8")  # killed mid-write
+    assert read_head_record(book).pending is None
+    code, verdict = verify_json(book, capsys)
+    assert (code, verdict["entries"], verdict["warning"]) == (0, 1, "")
+    run_steps(FileTarget(book), [CLEAR])
+    assert not pending_path(book).exists() and read_head_record(book).committed[0] == 2  # type: ignore[index]
 
 
 # --- temp files of killed saves -----------------------------------------------------------------

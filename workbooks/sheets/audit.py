@@ -79,14 +79,22 @@ def head_path(workbook: Path) -> Path:
     return Path(folder) / f"{workbook.name}.{where}.audit-head.json"
 
 
+def pending_path(workbook: Path) -> Path:
+    """Where a run records the head it is saving: beside the head file."""
+    head = head_path(workbook)
+    return head.with_name(head.name.removesuffix(".audit-head.json") + ".audit-head.pending.json")
+
+
 @dataclass(frozen=True)
 class HeadRecord:
-    """The head file: the committed head, and the head a run is saving (pending) if any.
+    """The committed head (the head file) and the head a run is saving (the pending file).
 
-    A run records its new head as pending BEFORE it replaces the workbook and commits it after,
-    so whenever the run is killed the file on disk is either the old version (whose last entry is
-    the committed head) or the new one (whose last entry is the pending head): verify accepts
-    both, and the next writing run settles the record under the lock (`settle_head`)."""
+    A run writes its new head to the pending file BEFORE it replaces the workbook, and commits it
+    (head file replaced, pending file removed) after. Whenever the run is killed, the workbook is
+    either the old version (its last entry is the committed head) or the new one (its last entry
+    is the pending head): verify accepts both, and the next writing run settles the record under
+    the lock (`settle_head`). A pending file that cannot be read was cut short while being
+    written, before the workbook was touched, so it counts as none."""
 
     committed: Head | None = None
     pending: Head | None = None
@@ -94,71 +102,64 @@ class HeadRecord:
 
 def read_head_record(workbook: Path) -> HeadRecord:
     """The committed and pending heads recorded for `workbook` (none recorded: both None)."""
-    path = head_path(workbook)
-    if not path.exists():
-        return HeadRecord()
-    data = json.loads(path.read_text(encoding="utf-8"))
-    committed = (int(data["seq"]), str(data["entry_hash"])) if "seq" in data else None
-    pending = data.get("pending")
-    return HeadRecord(committed, (int(pending["seq"]), str(pending["entry_hash"]))
-                      if pending else None)
+    return HeadRecord(read_head(workbook), _read_pending(pending_path(workbook)))
 
 
 def read_head(workbook: Path) -> Head | None:
     """The committed (seq, entry_hash), or None when none was recorded."""
-    return read_head_record(workbook).committed
+    path = head_path(workbook)
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return int(data["seq"]), str(data["entry_hash"])
+
+
+def _read_pending(path: Path) -> Head | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return int(data["seq"]), str(data["entry_hash"])
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError):  # cut short by a kill: the save had not started
+        return None
 
 
 def write_head(workbook: Path, entry: AuditEntry) -> None:
-    """Commit `entry` as the head (any pending head is settled by it)."""
-    _write_record(workbook, HeadRecord((entry.seq, entry.entry_hash)))
+    """Commit `entry` as the head atomically (temp, rename); a pending head is then settled.
+    Not fsynced, like the pending head (one more fsync per run, under the lock, would cost shared
+    books throughput): a process killed at any moment leaves a consistent record; after a power
+    cut the record can at worst lag the workbook, which verify reports as entries after the head
+    (exit 0), never as tampering."""
+    path = head_path(workbook)
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(json.dumps({"workbook": workbook.name, "seq": entry.seq,
+                                "entry_hash": entry.entry_hash}), encoding="utf-8")
+    os.replace(temp, path)
+    pending_path(workbook).unlink(missing_ok=True)
 
 
 def write_pending_head(workbook: Path, entry: AuditEntry) -> None:
     """Record `entry` as the head the workbook is about to end with (before replacing it)."""
-    committed = read_head_record(workbook).committed
-    _write_record(workbook, HeadRecord(committed, (entry.seq, entry.entry_hash)))
+    pending_path(workbook).write_text(json.dumps({"seq": entry.seq,
+                                                  "entry_hash": entry.entry_hash}),
+                                      encoding="utf-8")
 
 
 def drop_pending_head(workbook: Path) -> None:
     """Forget the pending head of a save that did not happen (the committed head stays)."""
-    record = read_head_record(workbook)
-    if record.pending is not None:
-        _write_record(workbook, HeadRecord(record.committed))
+    pending_path(workbook).unlink(missing_ok=True)
 
 
 def settle_head(workbook: Path, log: list[AuditEntry]) -> HeadRecord:
     """Finish what an interrupted run left in the head record, given the log the workbook holds
     now: a pending head the log reaches becomes the committed head (the save happened); one it
     does not reach is dropped (it did not). Call under the workbook lock."""
-    _head_temp(workbook).unlink(missing_ok=True)  # left by a run killed while writing the head
+    head = head_path(workbook)
+    head.with_name(head.name + ".tmp").unlink(missing_ok=True)  # a kill while committing
     record = read_head_record(workbook)
-    if record.pending is None:
-        return record
-    settled = HeadRecord(record.pending if reaches(log, record.pending) else record.committed)
-    _write_record(workbook, settled)
-    return settled
-
-
-def _write_record(workbook: Path, record: HeadRecord) -> None:
-    """Replace the head file atomically and durably (temp, fsync, rename); no record: no file."""
-    path = head_path(workbook)
-    if record.committed is None and record.pending is None:
-        path.unlink(missing_ok=True)
-        return
-    data: dict[str, object] = {"workbook": workbook.name}
-    if record.committed is not None:
-        data.update(seq=record.committed[0], entry_hash=record.committed[1])
-    if record.pending is not None:
-        data["pending"] = {"seq": record.pending[0], "entry_hash": record.pending[1]}
-    temp = _head_temp(workbook)
-    with open(temp, "w", encoding="utf-8") as fh:
-        fh.write(json.dumps(data))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(temp, path)
-
-
-def _head_temp(workbook: Path) -> Path:
-    path = head_path(workbook)
-    return path.with_name(path.name + ".tmp")
+    if record.pending is not None and reaches(log, record.pending):
+        seq, _ = record.pending
+        write_head(workbook, log[seq - 1])
+        return HeadRecord(record.pending)
+    drop_pending_head(workbook)
+    return HeadRecord(record.committed)
