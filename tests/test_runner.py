@@ -246,3 +246,27 @@ def test_the_parser_is_built_from_the_table(monkeypatch, tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert (out["command"], out["audit"]["seq"]) == ("process all", 3)
     assert [s["command"] for s in out["summary"]["steps"]] == ["validate", "rules", "clear"]
+
+
+def test_the_ribbon_survives_a_failed_excel_save_and_verifies_like_the_cli(tmp_path, monkeypatch):
+    book = Book(tmp_path / "live.xlsx", {"Config": [["Key", "Value"], ["Period", "2026-10"]]})
+    ribbon.DISPATCH["validate"](book)
+    path = Path(book.fullname)
+    head_before = head_path(path).read_bytes()
+
+    def excel_cannot_save() -> None:
+        raise OSError("the disk is full")
+
+    monkeypatch.setattr(book, "save", excel_cannot_save)
+    with pytest.raises(OSError):
+        ribbon.DISPATCH["clear_marks"](book)
+    assert head_path(path).read_bytes() == head_before  # the pending head was dropped
+    assert read_head_record(path).pending is None
+    monkeypatch.undo()
+    # the live book holds the unsaved entry 2; Excel's next save completes the run
+    assert ribbon.DISPATCH["validate"](book)[1] == ("No problems found. An entry was added to "
+                                                    "the Audit Log.")
+    log, verdict = verify(LiveTarget(book))
+    assert [e.action for e in log] == ["validate", "clear", "validate"] and verdict.ok
+    assert read_head_record(path).committed == (3, log[2].entry_hash)
+    assert ribbon.audit_verify(book) == ("Back Office", "Audit log intact: 3 entries verified.")
