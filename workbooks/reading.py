@@ -3,6 +3,12 @@
 The same code serves every adapter (memory, file, live Excel), so they read identically.
 Parsing is vectorised: the machine format of a whole column is parsed at once, and only the cells
 that fail go through the per-cell tolerant parsers of engine.parsing.
+
+Money, quantities, rates and percentages (EXACT_KINDS) are read from the cell text straight into
+exact decimals (engine.money.decimal_column), never through a float: a number cell's text is the
+shortest text of its value ("2.675"), and "1.234,56" typed as text reads to the same 1234.56.
+Integer columns (Line, Priority, Dependents) stay float64: every whole number a cell holds is
+exact in a float, and a fraction there is an error anyway (value.whole).
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.issues import Issue, Severity
-from engine.parsing import PLAIN_NUMBER, parse_date, parse_number, parse_period
+from engine.money import MAX_INTEGER_DIGITS, MAX_SCALE, decimal_column, fraction_digits, plain_text
+from engine.parsing import PLAIN_NUMBER, parse_date, parse_decimal, parse_number, parse_period
 from engine.rules import kind_name, rule
 from engine.schema import CONFIG, INPUT_SHEETS, NUMERIC_KINDS, Column, Kind, SheetSpec, normalise
 from engine.tables import Table
@@ -25,6 +32,8 @@ from engine.vocab import config_choice
 from workbooks.model import Grid, TableRange, Workbook, column_letter, text_column
 
 HEADER_SEARCH_ROWS = 20
+EXACT_KINDS = frozenset({Kind.MONEY, Kind.NUMBER, Kind.PERCENT})
+_PLAIN_DECIMAL = r"^[+-]?(\d+\.?\d*|\.\d+)$"  # a number text a decimal column is built from
 _MACHINE_DATETIME = "%Y-%m-%d %H:%M:%S"
 
 
@@ -192,7 +201,9 @@ def _read_column(table: Table, column: Column, raw: pd.Series, errors: dict[tupl
                  col: int, locale: str) -> pd.Series:
     """One column's values parsed (returned), its unreadable cells and their issues noted."""
     text = pa.array(raw.array) if len(raw) else pa.array([], pa.string())
-    if column.kind in NUMERIC_KINDS:
+    if column.kind in EXACT_KINDS:
+        values, bad = _exact_numbers(text, locale)
+    elif column.kind in NUMERIC_KINDS:
         values, bad = _numbers(text, locale)
     elif column.kind is Kind.DATE:
         values, bad = _dates(text)
@@ -230,6 +241,37 @@ def _numbers(text: pa.Array, locale: str) -> tuple[np.ndarray, np.ndarray]:
         if parsed is not None and np.isfinite(parsed):
             values[position] = parsed
     return values, present & np.isnan(values)
+
+
+def _exact_numbers(text: pa.Array, locale: str) -> tuple[pd.arrays.ArrowExtensionArray, np.ndarray]:
+    """Exact decimals: number texts cast at once; the rest (typed text like "R$ 1.234,56",
+    exponents, over-long digits) parsed per cell and put back as plain text before the cast."""
+    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    try:  # every cell a plain number, as number cells read: one cast, no regex
+        values = decimal_column(text)
+        return pd.arrays.ArrowExtensionArray(values), np.zeros(len(text), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    digits = pc.binary_length(text)
+    fits = pc.and_(pc.less_equal(fraction_digits(text), MAX_SCALE),
+                   pc.less_equal(digits, MAX_INTEGER_DIGITS))  # a sign or "." counted: safe side
+    plain = pc.fill_null(pc.and_(pc.match_substring_regex(text, _PLAIN_DECIMAL), fits), False)
+    present = text.is_valid().to_numpy(zero_copy_only=False)
+    odd = np.flatnonzero(present & ~plain.to_numpy(zero_copy_only=False))
+    fixed = [_plain_cell(str(text[position]), locale) for position in odd]
+    texts = pc.if_else(plain, text, pa.scalar(None, pa.string()))
+    if len(odd):
+        mask = np.zeros(len(text), dtype=bool)
+        mask[odd] = True
+        texts = pc.replace_with_mask(texts, pa.array(mask), pa.array(fixed, pa.string()))
+    values = decimal_column(texts)
+    return pd.arrays.ArrowExtensionArray(values), present & ~texts.is_valid().to_numpy(zero_copy_only=False)
+
+
+def _plain_cell(text: str, locale: str) -> str | None:
+    """A typed number as the plain text of its exact value, or None when unreadable."""
+    value = parse_decimal(text, locale)
+    return None if value is None else plain_text(value)
 
 
 def _dates(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
