@@ -11,7 +11,7 @@ import pandas as pd
 
 from engine.checker import Checker, display, normalised
 from engine.issues import Issue
-from engine.money import ZERO, decimals, from_units, scale_of, scaled
+from engine.money import ZERO, decimals, from_units, round_money, scale_of, scaled
 from engine.rules import rule
 from engine.tables import Table
 from engine.vocab import INVOICE_TYPES, ISO_4217, MOVEMENT_TYPES, canonical
@@ -70,9 +70,10 @@ def check_payments(checker: Checker, invoices: Table | None, payments: Table | N
         if "Payment Date" in payments.frame else payments.frame.index
     paid = _running_totals(payments.frame.loc[order, "Amount"], pay_keys[order])
     limit = pay_keys[order].map(limits)
-    # Exact: a payment is over the invoice's amount by a cent or more, never by a tolerance.
-    over = pd.Series([isinstance(m, Decimal) and p > m for p, m in zip(paid, limit, strict=True)],
-                     index=order) & ~unmatched[order]
+    # Exact to the cent, no tolerance: over when the payments, in cents (half-up), exceed the
+    # invoice's amount in cents (an Amount computed as 10.005 is settled by paying 10.01).
+    over = pd.Series([isinstance(m, Decimal) and round_money(p) > round_money(m)
+                      for p, m in zip(paid, limit, strict=True)], index=order) & ~unmatched[order]
     checker.flag(payments, "payment.over_outstanding", "Amount", over.reindex(payments.frame.index),
                  value=lambda r: payments.frame.at[r, "Invoice No"],
                  detail=lambda r: checker.amounts(paid[r], limit[r]))

@@ -28,6 +28,7 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0")
 CENTS_PER_UNIT = 100
 
+EXCEL_DIGITS = 15  # significant digits Excel keeps of a number (what it shows, what it accepts)
 PRECISION = 38  # decimal128's digits
 MAX_SCALE = 18  # decimals kept per cell: far below a cent, far above any rate
 MAX_INTEGER_DIGITS = PRECISION - MAX_SCALE  # 10^20: no amount is near it
@@ -35,6 +36,7 @@ MAX_INTEGER_DIGITS = PRECISION - MAX_SCALE  # 10^20: no amount is near it
 Int64Array = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 _WIDE = Context(prec=PRECISION * 2)  # quantize to MAX_SCALE places without hitting precision
+_EXCEL = Context(prec=EXCEL_DIGITS, rounding=ROUND_HALF_UP)
 
 
 def round_money(amount: Decimal, unit: Decimal = CENT) -> Decimal:
@@ -79,6 +81,16 @@ def div_round_half_up(numerator: Int64Array, denominator: int) -> Int64Array:
         raise ValueError("denominator must be positive")
     magnitude = (np.abs(numerator) * 2 + denominator) // (2 * denominator)
     return np.where(numerator < 0, -magnitude, magnitude).astype(np.int64)
+
+
+def excel_precision(value: Decimal) -> Decimal:
+    """`value` to Excel's 15 significant digits, trailing zeros dropped.
+
+    A number cell holds a binary double; beyond 15 digits its text is binary noise, not what
+    was typed or shown: fastexcel gives 12157521.11 as "12157521.109999999", and =0.1+0.2 is
+    0.30000000000000004. Excel itself shows and rounds these as 12157521.11 and 0.3.
+    """
+    return _EXCEL.plus(value).normalize(_WIDE)
 
 
 def plain_text(value: Decimal) -> str | None:
