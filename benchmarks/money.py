@@ -11,9 +11,11 @@ Discount, Tax Rate), in one process, median of --runs runs:
            half-even: wrong on ties), exact int64 units with engine.money.div_round_half_up,
            and Decimal objects row by row; the exact results are checked equal.
 
---validate also runs read_1m_orders.py --steps td (fresh processes: bare typed fastexcel read
-and the whole `backoffice validate`) for this checkout, and for --baseline DIR (a checkout of the
-code before exact money) when given, and prints each d/t ratio.
+--validate also runs read_1m_orders.py --steps td --runs 1 (fresh processes: the bare typed
+fastexcel read and the whole `backoffice validate`) --validate-runs times for this checkout,
+alternating with --baseline DIR (an export of the code before exact money) when given, and
+prints the medians and the d/t ratios in wall and in CPU time (on a shared machine, CPU is
+the steadier figure).
 
     python benchmarks/money.py                      # parse + lines, 5 runs
     python benchmarks/money.py --rows 100000 --runs 3
@@ -23,6 +25,7 @@ code before exact money) when given, and prints each d/t ratio.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -131,14 +134,37 @@ def _as_series(values: object) -> object:
     return pd.Series(values)
 
 
-def validate_ratio(checkout: Path, runs: int, rows: int) -> str:
-    """read_1m_orders.py --steps td for a checkout: its last line (the d/t verdict)."""
+def one_validate_run(checkout: Path, rows: int) -> dict[str, tuple[float, float]]:
+    """One read_1m_orders.py --steps td --runs 1 of a checkout: {step: (wall s, CPU s)}."""
     command = [sys.executable, str(checkout / "benchmarks" / "read_1m_orders.py"), "--steps", "td",
-               "--runs", str(runs), "--rows", str(rows)]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=checkout,
-                          env={"PYTHONPATH": str(checkout), "PATH": "/usr/bin:/bin"}, check=False)
-    lines = [line for line in done.stdout.splitlines() if line.startswith(("| t", "| d", "target"))]
-    return "\n".join(lines) or done.stdout[-2000:] + done.stderr[-2000:]
+               "--runs", "1", "--rows", str(rows)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=checkout, check=False,
+                          env={**os.environ, "PYTHONPATH": str(checkout)})
+    out = {}
+    for line in done.stdout.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if line.startswith(("| t ", "| d ")) and len(cells) >= 9:
+            out[cells[0][0]] = (float(cells[1].replace(",", "")), float(cells[8].replace(",", "")))
+    if set(out) != {"t", "d"} or "traps checked: OK" not in done.stdout:
+        raise RuntimeError(f"read_1m_orders.py failed in {checkout}:\n"
+                           f"{done.stdout[-1500:]}{done.stderr[-1500:]}")
+    return out
+
+
+def validate_ratios(checkouts: dict[str, Path], runs: int, rows: int) -> None:
+    """d (whole validate) over t (bare typed fastexcel read), wall and CPU, medians of `runs`
+    runs that alternate between the checkouts so machine noise hits them alike."""
+    seen: dict[str, list[dict[str, tuple[float, float]]]] = {name: [] for name in checkouts}
+    for _ in range(runs):
+        for name, path in checkouts.items():
+            seen[name].append(one_validate_run(path, rows))
+    print("| code | t wall s | d wall s | d/t wall | t CPU s | d CPU s | d/t CPU |")
+    print("|---|---|---|---|---|---|---|")
+    for name, results in seen.items():
+        t_wall, d_wall, t_cpu, d_cpu = (statistics.median(r[step][i] for r in results)
+                                        for step, i in (("t", 0), ("d", 0), ("t", 1), ("d", 1)))
+        print(f"| {name} | {t_wall:.2f} | {d_wall:.2f} | {d_wall / t_wall:.2f}x | {t_cpu:.2f} | "
+              f"{d_cpu:.2f} | {d_cpu / t_cpu:.2f}x |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,10 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     exact, objects = results["exact int64 units"][1], results["Decimal objects"][1]
     print(f"\nexact int64 units == Decimal objects: {exact == objects}")
     if args.validate:
-        print("\nvalidate (this checkout):\n" + validate_ratio(ROOT, args.validate_runs, args.rows))
+        checkouts = {"exact money (this checkout)": ROOT}
         if args.baseline:
-            print(f"\nvalidate (baseline {args.baseline}):\n"
-                  + validate_ratio(args.baseline, args.validate_runs, args.rows))
+            checkouts["before (baseline)"] = args.baseline
+        print(f"\nvalidate, {args.validate_runs} alternating runs:")
+        validate_ratios(checkouts, args.validate_runs, args.rows)
     return 0 if exact == objects else 1
 
 

@@ -4,7 +4,7 @@ FX rates for foreign currencies, and duplicate supplier bills."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from decimal import Decimal
 
 import pandas as pd
@@ -47,7 +47,8 @@ def check_skus(checker: Checker, tables: dict[str, Table]) -> None:
 
 def _invoice_keys(table: Table) -> pd.Series:
     types = table.frame["Type"].map(lambda v: canonical(v, INVOICE_TYPES), na_action="ignore")
-    return types.str.cat([normalised(table.frame["Party"]), normalised(table.frame["Invoice No"])], sep="|")
+    others = pd.concat([normalised(table.frame["Party"]), normalised(table.frame["Invoice No"])], axis=1)
+    return types.str.cat(others, sep="|")
 
 
 def check_payments(checker: Checker, invoices: Table | None, payments: Table | None) -> None:
@@ -99,10 +100,10 @@ def _running_totals(amounts: pd.Series, keys: pd.Series) -> pd.Series:
 def check_fx(checker: Checker, tables: dict[str, Table], functional: str) -> None:
     """A foreign-currency row needs a rate dated on or before its date."""
     fx = tables.get("FX Rates")
-    first_rate: dict[str, pd.Timestamp] = {}
+    first_rate: dict[Hashable, pd.Timestamp] = {}
     if fx is not None and {"Currency", "Date"} <= set(fx.frame):
-        codes = fx.frame["Currency"].str.strip().str.upper()
-        first_rate = fx.frame["Date"].groupby(codes).min().to_dict()
+        fx_codes = fx.frame["Currency"].str.strip().str.upper()
+        first_rate = fx.frame["Date"].groupby(fx_codes).min().to_dict()
     for sheet, date_column in FX_DATES:
         table = tables.get(sheet)
         if table is None or date_column not in table.frame:
