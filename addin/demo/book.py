@@ -254,19 +254,20 @@ _NUMBER_FORMATS: Mapping[tuple[str, str], str] = {
 # --------------------------------------------------------------------------------------------
 
 
-def _money(value: Decimal | float | int) -> Decimal:
-    """An amount rounded half-up to cents; a random draw (float) enters as its shortest text."""
-    return round_money(to_decimal(value))
+def _money(value: Decimal) -> Decimal:
+    """An amount rounded half-up to cents (the one rounding rule, engine.money)."""
+    return round_money(value)
 
 
 def _draw(rng: random.Random, low: float, high: float) -> Decimal:
-    """A uniform random factor or amount as an exact Decimal (its shortest text)."""
+    """A uniform random factor or amount as an exact Decimal: the float draw enters money once,
+    through its shortest text (engine.money.to_decimal), never by float arithmetic."""
     return to_decimal(rng.uniform(low, high))
 
 
 def _pt_br(value: Decimal) -> str:
     """A number as pt-BR text: 1234.56 -> "1.234,56"."""
-    return f"{value:,.2f}".translate(str.maketrans({",": ".", ".": ","}))
+    return f"{round_money(value):,.2f}".translate(str.maketrans(",.", ".,"))
 
 
 def _business_days(start: date, end: date) -> list[date]:
@@ -647,7 +648,7 @@ def _payroll(book: _Book) -> None:
         })
     book.sheets[PAYROLL.name] = rows
     bad = rows[_INVALID_CPF_EMPLOYEE]
-    bad["Tax ID"] = _invalidate_cpf(bad["Tax ID"])
+    bad["Tax ID"] = _invalidate_cpf(str(bad["Tax ID"]))
     book.plant(PAYROLL, bad, "Tax ID", "invalid_tax_id",
                f"employee {bad['Employee ID']}: CPF {bad['Tax ID']} has a wrong check digit")
 
@@ -695,11 +696,11 @@ def _movement(rng: random.Random, item: _Item, stock: Row, day: date) -> Row:
             "Reference": "Inventário rotativo"}
 
 
-def _order_demand(book: _Book) -> dict[str, float]:
+def _order_demand(book: _Book) -> dict[str, Decimal]:
     """Total ordered quantity per SKU over the sheet (readable quantities only)."""
-    demand: dict[str, float] = defaultdict(float)
+    demand: dict[str, Decimal] = defaultdict(Decimal)
     for row in book.sheets[ORDERS.name]:
-        if isinstance(row["Quantity"], int | float):
+        if isinstance(row["Quantity"], int | Decimal):
             demand[row["SKU"]] += row["Quantity"]
     return demand
 
@@ -709,7 +710,7 @@ def _keep_stock_non_negative(book: _Book, rows: Iterable[Row]) -> None:
 
     Conservative: assumes every order line of the month is served before the movement.
     """
-    on_hand = {r["SKU"]: float(r["Opening Qty"]) for r in book.sheets[STOCK.name]}
+    on_hand = {r["SKU"]: Decimal(r["Opening Qty"]) for r in book.sheets[STOCK.name]}
     for sku, qty in _order_demand(book).items():
         on_hand[sku] -= qty
     for row in rows:
