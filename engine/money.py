@@ -8,7 +8,7 @@ reads back as the same float, which is what the cell showed.
 
 Columns. Reading keeps every exact column (money, quantities, rates, percentages) as one Arrow
 decimal128(38, s) column, s the most decimals any of its cells has (at most MAX_SCALE): exact,
-vectorised (compare, sum, group) and ~5x cheaper to build than a Decimal object per cell
+vectorised (compare, sum, group) and several times cheaper to build than a Decimal object per cell
 (benchmarks/money.py). The engine takes its values out as Python Decimals (`decimals`) for
 row-by-row flows, or as exact int64 multiples of 10^-scale (`scaled`, `cents`) for vectorised
 ones, which round with `div_round_half_up`.
