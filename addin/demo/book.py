@@ -17,6 +17,7 @@ an Excel Table (table reading is exercised).
 
 from __future__ import annotations
 
+import io
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -47,6 +48,7 @@ from engine.schema import (
     Kind,
     SheetSpec,
 )
+from workbooks.xlsx.styles import schema_font_order
 
 PERIOD = "2026-10"
 PERIOD_START = date(2026, 10, 1)
@@ -870,12 +872,15 @@ def _save_new(wb: Workbook, path: Path) -> None:
     """Write to a path that must not exist yet (exclusive create); never overwrite.
 
     ExcelWriter is used directly because openpyxl's save() stamps the clock into the document
-    properties.
+    properties. Font children are put in the schema's order (schema_font_order).
     """
+    buffer = io.BytesIO()
+    with ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).write_data()
+    package = schema_font_order(buffer.getvalue())
     with path.open("xb") as handle:
         try:
-            with ZipFile(handle, "w", ZIP_DEFLATED, allowZip64=True) as archive:
-                ExcelWriter(wb, archive).write_data()
+            handle.write(package)
         except BaseException:
             handle.close()
             path.unlink(missing_ok=True)
