@@ -52,7 +52,7 @@ from workbooks.xlsx.ooxml import (
     resolve,
     serialise,
 )
-from workbooks.xlsx.package import Package, SheetEntry, read_package
+from workbooks.xlsx.package import Package, SheetEntry, read_package, unreadable_part
 from workbooks.xlsx.screening import inspect_file
 from workbooks.xlsx.sheetxml import render_sheet, render_table
 from workbooks.xlsx.styles import StyleBook
@@ -109,10 +109,13 @@ class FileWorkbook:
         entry = self.package.sheet(sheet)
         if entry is None:
             raise KeyError(sheet)
-        loaded = self._reader().load_sheet(entry.name, header_row=None, dtypes="string")
-        if self.prefetch:
-            self._prefetch(entry.part)
-        batch, cell_errors = loaded.to_arrow_with_errors()
+        try:  # calamine refuses XML Excel would repair: a refusal naming the part, not a crash
+            loaded = self._reader().load_sheet(entry.name, header_row=None, dtypes="string")
+            if self.prefetch:
+                self._prefetch(entry.part)
+            batch, cell_errors = loaded.to_arrow_with_errors()
+        except fastexcel.FastExcelError as exc:
+            raise unreadable_part(self.path, entry, exc) from None
         columns = [info.absolute_index + 1 for info in loaded.available_columns()]
         frame = pd.DataFrame({col: text_column(batch.column(i)) for i, col in enumerate(columns)})
         first_row = _first_row(self.path, entry.part) if len(frame) else 1

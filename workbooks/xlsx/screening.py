@@ -18,6 +18,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from engine.errors import UnreadableWorkbook
+from workbooks.xlsx.ooxml import MAIN, REL, resolve
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED = ("EncryptionInfo", "EncryptedPackage")
@@ -37,6 +38,12 @@ CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 OTHER_APPS = {"word/": "a Word document", "ppt/": "a PowerPoint presentation"}
 STRICT = "it was saved as Strict Open XML; save it as the default Excel Workbook format"
 OPC_ROOT = ("[content_types].xml", "_rels/.rels")
+# The parts the tool reads or edits, by relationship type, and the root element each must have in
+# transitional SpreadsheetML: anything else (the 2006 beta namespace, a renamed root) is refused
+# up front rather than half-read. Worksheets' own relationships lead to their tables and notes.
+WORKBOOK_PARTS = {REL + "/worksheet": "worksheet", REL + "/styles": "styleSheet",
+                  REL + "/sharedStrings": "sst"}
+SHEET_PARTS = {REL + "/table": "table", REL + "/comments": "comments"}
 _BROKEN = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, RuntimeError,
            NotImplementedError, ValueError, struct.error, KeyError, IndexError)
 
@@ -50,16 +57,16 @@ def inspect_file(path: pathlib.Path, *, max_total_uncompressed: int = 4 * 1024**
         if head.startswith(ZIP_MAGICS):
             return _inspect_zip(path, max_total_uncompressed, max_ratio)
         if head.startswith(OLE_MAGIC):
-            raise _fail(path, _ole_reason(path))
-        raise _fail(path, _other_reason(path, head))
+            raise refusal(path, _ole_reason(path))
+        raise refusal(path, _other_reason(path, head))
     except UnreadableWorkbook:
         raise
     except Exception as exc:  # the contract: a bad file never escapes as anything else
-        raise _fail(path, f"it could not be checked ({type(exc).__name__}: {exc})") from exc
+        raise refusal(path, f"it could not be checked ({type(exc).__name__}: {exc})") from exc
 
 
-def _fail(path: pathlib.Path, reason: str) -> UnreadableWorkbook:
-    """Build the one-line user message: the file name, then the reason and fix."""
+def refusal(path: pathlib.Path, reason: str) -> UnreadableWorkbook:
+    """The one-line refusal of a file: 'Cannot read "NAME": REASON.' (REASON names the fix)."""
     name = "".join(ch if ch.isprintable() else "?" for ch in path.name)
     return UnreadableWorkbook(" ".join(f'Cannot read "{name}": {reason}.'.split()))
 
@@ -76,22 +83,22 @@ def _read_head(path: pathlib.Path) -> bytes:
     try:
         st = path.stat()
     except (FileNotFoundError, NotADirectoryError):
-        raise _fail(path, "the file does not exist; check the folder and the file name") from None
+        raise refusal(path, "the file does not exist; check the folder and the file name") from None
     except (OSError, ValueError) as exc:
-        raise _fail(path, f"the file cannot be accessed ({exc})") from None
+        raise refusal(path, f"the file cannot be accessed ({exc})") from None
     if stat.S_ISDIR(st.st_mode):
-        raise _fail(path, "it is a folder, not a workbook file") from None
+        raise refusal(path, "it is a folder, not a workbook file") from None
     if not stat.S_ISREG(st.st_mode):
-        raise _fail(path, "it is not a regular file (device, pipe or socket)")
+        raise refusal(path, "it is not a regular file (device, pipe or socket)")
     if st.st_size == 0:
-        raise _fail(path, "the file is empty (0 bytes), an interrupted save or copy; save it again")
+        raise refusal(path, "the file is empty (0 bytes), an interrupted save or copy; save it again")
     try:
         with path.open("rb") as fh:
             return fh.read(HEAD_SIZE)
     except PermissionError:
-        raise _fail(path, "permission denied; check the file permissions") from None
+        raise refusal(path, "permission denied; check the file permissions") from None
     except OSError as exc:
-        raise _fail(path, f"the file cannot be read ({exc.strerror or exc})") from None
+        raise refusal(path, f"the file cannot be read ({exc.strerror or exc})") from None
 
 
 def _ole_reason(path: pathlib.Path) -> str:
@@ -176,10 +183,13 @@ def _inspect_zip(path: pathlib.Path, max_total: int, max_ratio: int) -> str:
         with zipfile.ZipFile(path) as zf:
             _check_members(path, zf.infolist(), max_total, max_ratio)
             return _check_package(path, zf)
+    except _NotXml as bad:
+        raise refusal(path, f"it is damaged (part {bad.part} is not well-formed XML: {bad.problem}); "
+                            "restore it from a backup or re-save it") from None
     except etree.LxmlError as exc:
-        raise _fail(path, f"it is damaged (a package part is not well-formed XML: {exc})") from None
+        raise refusal(path, f"it is damaged (a package part is not well-formed XML: {exc})") from None
     except _BROKEN:
-        raise _fail(path, damaged) from None
+        raise refusal(path, damaged) from None
 
 
 def _check_members(path: pathlib.Path, infos: list[zipfile.ZipInfo], max_total: int,
@@ -190,17 +200,17 @@ def _check_members(path: pathlib.Path, infos: list[zipfile.ZipInfo], max_total: 
         name = info.filename
         parts = name.replace("\\", "/").split("/")
         if name.startswith(("/", "\\")) or name[1:2] == ":" or ".." in parts:
-            raise _fail(path, f"it contains an unsafe member path ({name!r}); refusing to read it")
+            raise refusal(path, f"it contains an unsafe member path ({name!r}); refusing to read it")
         if name.casefold() in seen:
-            raise _fail(path, f"it contains the part {name!r} twice (tampered or corrupt zip)")
+            raise refusal(path, f"it contains the part {name!r} twice (tampered or corrupt zip)")
         seen.add(name.casefold())
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > BOMB_MEMBER and ratio > max_ratio:
-            raise _fail(path, f"part {name} expands to {_size(info.file_size)} at a {ratio:.0f}:1 "
+            raise refusal(path, f"part {name} expands to {_size(info.file_size)} at a {ratio:.0f}:1 "
                               "ratio (zip bomb); refusing to read it")
     total = sum(info.file_size for info in infos)
     if total > max_total:
-        raise _fail(path, f"it expands to {_size(total)}, over the {_size(max_total)} limit "
+        raise refusal(path, f"it expands to {_size(total)}, over the {_size(max_total)} limit "
                           "(zip bomb?); refusing to read it")
 
 
@@ -210,7 +220,7 @@ def _read_part(path: pathlib.Path, zf: zipfile.ZipFile, name: str, *, whole: boo
     with zf.open(name) as part:
         data = part.read(size + 1 if whole and size <= SMALL_PART else HEAD_SIZE)
     if any(mark in data[:HEAD_SIZE] for mark in DTD_MARKS):
-        raise _fail(path, f"part {name} declares a DTD/entity (<!DOCTYPE/<!ENTITY), which Excel "
+        raise refusal(path, f"part {name} declares a DTD/entity (<!DOCTYPE/<!ENTITY), which Excel "
                           "never writes: XML-entity attack risk; refusing to read it")
     return data
 
@@ -219,41 +229,113 @@ def _check_package(path: pathlib.Path, zf: zipfile.ZipFile) -> str:
     """Check the OPC structure: content types, officeDocument target, Strict, XML parts."""
     parts = {name.casefold(): name for name in zf.namelist()}
     if "xl/workbook.bin" in parts:
-        raise _fail(path, f"it is a binary .xlsb workbook, which is not supported; {FIX_SAVE_XLSX}")
+        raise refusal(path, f"it is a binary .xlsb workbook, which is not supported; {FIX_SAVE_XLSX}")
     if "[content_types].xml" not in parts:
-        raise _fail(path, "it is a zip archive but not an Excel workbook (no [Content_Types].xml)")
+        raise refusal(path, "it is a zip archive but not an Excel workbook (no [Content_Types].xml)")
     types = _read_part(path, zf, parts["[content_types].xml"], whole=True)
     target, rel_type = "xl/workbook.xml", ""
     if "_rels/.rels" in parts:
-        target, rel_type = _office_document(_read_part(path, zf, parts["_rels/.rels"], whole=True))
+        rels = parts["_rels/.rels"]
+        target, rel_type = _office_document(_read_part(path, zf, rels, whole=True), rels)
     if STRICT_NS.decode() in rel_type:
-        raise _fail(path, STRICT)
+        raise refusal(path, STRICT)
     app = next((app for top, app in OTHER_APPS.items() if target.startswith(top)), "")
     if app or target.casefold() not in parts:
-        raise _fail(path, f"it is not an Excel workbook ({app or 'it has no workbook part'})")
+        raise refusal(path, f"it is not an Excel workbook ({app or 'it has no workbook part'})")
     folder, _, base = target.rpartition("/")
     key = {target.casefold(), f"{folder}/_rels/{base}.rels".lstrip("/").casefold()}
     for low, name in parts.items():
         if low.endswith((".xml", ".rels", ".vml")) and low not in OPC_ROOT:
             data = _read_part(path, zf, name, whole=low in key)
             if low == target.casefold() and STRICT_NS in data:
-                raise _fail(path, STRICT)
+                raise refusal(path, STRICT)
+    _check_roots(path, zf, parts, target)
     content_type = _content_type(types, target)
     if "spreadsheetml" not in content_type and "ms-excel" not in content_type:
-        raise _fail(path, f"it is not an Excel workbook (main part is {content_type or '?'})")
+        raise refusal(path, f"it is not an Excel workbook (main part is {content_type or '?'})")
     macro = "xl/vbaproject.bin" in parts or "macroenabled" in content_type
     return "xlsm" if macro or path.suffix.lower() in (".xlsm", ".xltm") else "xlsx"
 
 
-def _xml(data: bytes) -> etree._Element:
+def _check_roots(path: pathlib.Path, zf: zipfile.ZipFile, parts: dict[str, str], target: str) -> None:
+    """Refuse a part we read or edit whose root is not the element we know, in our namespace."""
+    _expect_root(path, zf, parts["[content_types].xml"], CT_NS, "Types")
+    _expect_root(path, zf, parts[target.casefold()], f"{{{MAIN}}}", "workbook")
+    for kind, part in _related(path, zf, parts, target, WORKBOOK_PARTS):
+        _expect_root(path, zf, part, f"{{{MAIN}}}", WORKBOOK_PARTS[kind])
+        if kind == REL + "/worksheet":
+            for sheet_kind, sheet_part in _related(path, zf, parts, part, SHEET_PARTS):
+                _expect_root(path, zf, sheet_part, f"{{{MAIN}}}", SHEET_PARTS[sheet_kind])
+
+
+def _related(path: pathlib.Path, zf: zipfile.ZipFile, parts: dict[str, str], source: str,
+             kinds: dict[str, str]) -> list[tuple[str, str]]:
+    """(relationship type, part name) of the parts `source` relates to with one of `kinds`."""
+    folder, _, base = source.rpartition("/")
+    rels = parts.get(f"{folder}/_rels/{base}.rels".lstrip("/").casefold())
+    if rels is None:
+        return []
+    _expect_root(path, zf, rels, REL_NS, "Relationships")
+    found = []
+    for rel in _xml(_read_part(path, zf, rels, whole=True), rels).iter(f"{REL_NS}Relationship"):
+        kind, mode = rel.get("Type", ""), rel.get("TargetMode", "Internal")
+        part = parts.get(resolve(source, rel.get("Target", "")).casefold())
+        if kind in kinds and mode != "External" and part is not None:
+            found.append((kind, part))
+    return found
+
+
+def _expect_root(path: pathlib.Path, zf: zipfile.ZipFile, part: str, namespace: str,
+                 name: str) -> None:
+    """Refuse `part` unless its root element is `namespace`+`name` (only its head is parsed)."""
+    tag = _root_tag(_read_part(path, zf, part, whole=False), part)
+    if tag == namespace + name:
+        return
+    ns, _, local = tag[1:].rpartition("}") if tag.startswith("{") else ("", "", tag)
+    if ns != namespace.strip("{}"):
+        if STRICT_NS.decode() in ns:
+            raise refusal(path, STRICT)
+        raise refusal(path, f"part {part} is in the XML namespace {ns or '(none)'!r}, which this tool "
+                          "does not read (an early beta of Excel 2007 or another program wrote it); "
+                          f"{FIX_SAVE_XLSX}")
+    raise refusal(path, f"part {part} has a <{local}> root element where <{name}> belongs "
+                      f"(damaged or not written by Excel); {FIX_SAVE_XLSX}")
+
+
+def _root_tag(head: bytes, part: str) -> str:
+    """The root element's {namespace}name, from the first bytes of a part."""
+    parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True,
+                                 load_dtd=False, huge_tree=True)
+    try:
+        for start in range(0, len(head), 4096):  # the root is in the first few KiB: stop there
+            parser.feed(head[start:start + 4096])
+            for _event, element in parser.read_events():
+                return str(element.tag)
+    except etree.XMLSyntaxError as exc:
+        raise _NotXml(part, str(exc)) from None
+    raise _NotXml(part, "it has no root element")
+
+
+class _NotXml(Exception):
+    """A part that does not parse as XML: named in the refusal."""
+
+    def __init__(self, part: str, problem: str) -> None:
+        super().__init__(f"{part}: {problem}")
+        self.part, self.problem = part, problem
+
+
+def _xml(data: bytes, part: str) -> etree._Element:
     """Parse a small package part with entities, DTDs and network access all off."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    return etree.fromstring(data, parser)
+    try:
+        return etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise _NotXml(part, str(exc)) from None
 
 
-def _office_document(rels: bytes) -> tuple[str, str]:
+def _office_document(rels: bytes, part: str) -> tuple[str, str]:
     """Return (target part name, relationship type) of the package's officeDocument relation."""
-    for rel in _xml(rels).iter(f"{REL_NS}Relationship", "Relationship"):
+    for rel in _xml(rels, part).iter(f"{REL_NS}Relationship", "Relationship"):
         if rel.get("Type", "").endswith(OFFICE_DOCUMENT):
             return rel.get("Target", "").lstrip("/"), rel.get("Type", "")
     return "", ""
@@ -261,7 +343,7 @@ def _office_document(rels: bytes) -> tuple[str, str]:
 
 def _content_type(types: bytes, part: str) -> str:
     """Content type of `part` from [Content_Types].xml (Override first, then Default)."""
-    root = _xml(types)
+    root = _xml(types, "[Content_Types].xml")
     for node in root.iter(f"{CT_NS}Override"):
         if node.get("PartName", "").lstrip("/").casefold() == part.casefold():
             return str(node.get("ContentType", "")).lower()
