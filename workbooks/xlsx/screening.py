@@ -1,8 +1,9 @@
 """Safety check of a workbook file before any reader touches it.
 
 `inspect_file` looks at the bytes (magic numbers, the zip central directory, the first 64 KiB of
-each XML part) and either returns the kind of package or raises `UnreadableWorkbook` with a
-one-line message naming the file, the reason and the fix. It only reads: the file is never
+each XML part, the roots and relationships of the parts we will read or edit: part_check) and
+either returns the kind of package or raises `UnreadableWorkbook` with a one-line message naming
+the file, the reason and the fix. It only reads: the file is never
 modified, and no part is ever decompressed beyond what the checks need.
 """
 
@@ -18,13 +19,12 @@ from typing import BinaryIO
 from lxml import etree
 
 from engine.errors import UnreadableWorkbook
-from workbooks.xlsx.ooxml import MAIN, REL, resolve
+from workbooks.xlsx.part_check import SMALL_PART, STRICT, NotXml, PartProblem, check_parts, xml
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED = ("EncryptionInfo", "EncryptedPackage")
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 HEAD_SIZE = 64 * 1024
-SMALL_PART = 4 * 1024**2
 BOMB_MEMBER = 10 * 1024**2
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
 FIX_SAVE_XLSX = "open it in Excel and save it as .xlsx (Excel Workbook)"
@@ -36,14 +36,7 @@ DTD_MARKS = tuple(
 REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 OTHER_APPS = {"word/": "a Word document", "ppt/": "a PowerPoint presentation"}
-STRICT = "it was saved as Strict Open XML; save it as the default Excel Workbook format"
 OPC_ROOT = ("[content_types].xml", "_rels/.rels")
-# The parts the tool reads or edits, by relationship type, and the root element each must have in
-# transitional SpreadsheetML: anything else (the 2006 beta namespace, a renamed root) is refused
-# up front rather than half-read. Worksheets' own relationships lead to their tables and notes.
-WORKBOOK_PARTS = {REL + "/worksheet": "worksheet", REL + "/styles": "styleSheet",
-                  REL + "/sharedStrings": "sst"}
-SHEET_PARTS = {REL + "/table": "table", REL + "/comments": "comments"}
 _BROKEN = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, RuntimeError,
            NotImplementedError, ValueError, struct.error, KeyError, IndexError)
 
@@ -183,7 +176,7 @@ def _inspect_zip(path: pathlib.Path, max_total: int, max_ratio: int) -> str:
         with zipfile.ZipFile(path) as zf:
             _check_members(path, zf.infolist(), max_total, max_ratio)
             return _check_package(path, zf)
-    except _NotXml as bad:
+    except NotXml as bad:
         raise refusal(path, f"it is damaged (part {bad.part} is not well-formed XML: {bad.problem}); "
                             "restore it from a backup or re-save it") from None
     except etree.LxmlError as exc:
@@ -249,7 +242,10 @@ def _check_package(path: pathlib.Path, zf: zipfile.ZipFile) -> str:
             data = _read_part(path, zf, name, whole=low in key)
             if low == target.casefold() and STRICT_NS in data:
                 raise refusal(path, STRICT)
-    _check_roots(path, zf, parts, target)
+    try:  # the parts we will read or edit: known roots, complete relationships (part_check)
+        check_parts(zf, lambda name, whole: _read_part(path, zf, name, whole=whole), parts, target)
+    except PartProblem as problem:
+        raise refusal(path, problem.reason) from None
     content_type = _content_type(types, target)
     if "spreadsheetml" not in content_type and "ms-excel" not in content_type:
         raise refusal(path, f"it is not an Excel workbook (main part is {content_type or '?'})")
@@ -257,85 +253,9 @@ def _check_package(path: pathlib.Path, zf: zipfile.ZipFile) -> str:
     return "xlsm" if macro or path.suffix.lower() in (".xlsm", ".xltm") else "xlsx"
 
 
-def _check_roots(path: pathlib.Path, zf: zipfile.ZipFile, parts: dict[str, str], target: str) -> None:
-    """Refuse a part we read or edit whose root is not the element we know, in our namespace."""
-    _expect_root(path, zf, parts["[content_types].xml"], CT_NS, "Types")
-    _expect_root(path, zf, parts[target.casefold()], f"{{{MAIN}}}", "workbook")
-    for kind, part in _related(path, zf, parts, target, WORKBOOK_PARTS):
-        _expect_root(path, zf, part, f"{{{MAIN}}}", WORKBOOK_PARTS[kind])
-        if kind == REL + "/worksheet":
-            for sheet_kind, sheet_part in _related(path, zf, parts, part, SHEET_PARTS):
-                _expect_root(path, zf, sheet_part, f"{{{MAIN}}}", SHEET_PARTS[sheet_kind])
-
-
-def _related(path: pathlib.Path, zf: zipfile.ZipFile, parts: dict[str, str], source: str,
-             kinds: dict[str, str]) -> list[tuple[str, str]]:
-    """(relationship type, part name) of the parts `source` relates to with one of `kinds`."""
-    folder, _, base = source.rpartition("/")
-    rels = parts.get(f"{folder}/_rels/{base}.rels".lstrip("/").casefold())
-    if rels is None:
-        return []
-    _expect_root(path, zf, rels, REL_NS, "Relationships")
-    found = []
-    for rel in _xml(_read_part(path, zf, rels, whole=True), rels).iter(f"{REL_NS}Relationship"):
-        kind, mode = rel.get("Type", ""), rel.get("TargetMode", "Internal")
-        part = parts.get(resolve(source, rel.get("Target", "")).casefold())
-        if kind in kinds and mode != "External" and part is not None:
-            found.append((kind, part))
-    return found
-
-
-def _expect_root(path: pathlib.Path, zf: zipfile.ZipFile, part: str, namespace: str,
-                 name: str) -> None:
-    """Refuse `part` unless its root element is `namespace`+`name` (only its head is parsed)."""
-    tag = _root_tag(_read_part(path, zf, part, whole=False), part)
-    if tag == namespace + name:
-        return
-    ns, _, local = tag[1:].rpartition("}") if tag.startswith("{") else ("", "", tag)
-    if ns != namespace.strip("{}"):
-        if STRICT_NS.decode() in ns:
-            raise refusal(path, STRICT)
-        raise refusal(path, f"part {part} is in the XML namespace {ns or '(none)'!r}, which this tool "
-                          "does not read (an early beta of Excel 2007 or another program wrote it); "
-                          f"{FIX_SAVE_XLSX}")
-    raise refusal(path, f"part {part} has a <{local}> root element where <{name}> belongs "
-                      f"(damaged or not written by Excel); {FIX_SAVE_XLSX}")
-
-
-def _root_tag(head: bytes, part: str) -> str:
-    """The root element's {namespace}name, from the first bytes of a part."""
-    parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True,
-                                 load_dtd=False, huge_tree=True)
-    try:
-        for start in range(0, len(head), 4096):  # the root is in the first few KiB: stop there
-            parser.feed(head[start:start + 4096])
-            for _event, element in parser.read_events():
-                return str(element.tag)
-    except etree.XMLSyntaxError as exc:
-        raise _NotXml(part, str(exc)) from None
-    raise _NotXml(part, "it has no root element")
-
-
-class _NotXml(Exception):
-    """A part that does not parse as XML: named in the refusal."""
-
-    def __init__(self, part: str, problem: str) -> None:
-        super().__init__(f"{part}: {problem}")
-        self.part, self.problem = part, problem
-
-
-def _xml(data: bytes, part: str) -> etree._Element:
-    """Parse a small package part with entities, DTDs and network access all off."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    try:
-        return etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise _NotXml(part, str(exc)) from None
-
-
 def _office_document(rels: bytes, part: str) -> tuple[str, str]:
     """Return (target part name, relationship type) of the package's officeDocument relation."""
-    for rel in _xml(rels, part).iter(f"{REL_NS}Relationship", "Relationship"):
+    for rel in xml(rels, part).iter(f"{REL_NS}Relationship", "Relationship"):
         if rel.get("Type", "").endswith(OFFICE_DOCUMENT):
             return rel.get("Target", "").lstrip("/"), rel.get("Type", "")
     return "", ""
@@ -343,7 +263,7 @@ def _office_document(rels: bytes, part: str) -> tuple[str, str]:
 
 def _content_type(types: bytes, part: str) -> str:
     """Content type of `part` from [Content_Types].xml (Override first, then Default)."""
-    root = _xml(types, "[Content_Types].xml")
+    root = xml(types, "[Content_Types].xml")
     for node in root.iter(f"{CT_NS}Override"):
         if node.get("PartName", "").lstrip("/").casefold() == part.casefold():
             return str(node.get("ContentType", "")).lower()
