@@ -20,6 +20,7 @@ from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
+import openpyxl
 import pytest
 from builders import rewrite_member, rich_workbook
 from hypothesis import HealthCheck, given, settings
@@ -36,11 +37,17 @@ PROPERTY = settings(max_examples=80, deadline=None, database=None,
 
 
 def _rich() -> bytes:
+    """rich_workbook with three unreadable cells, so that validate marks them (fills, notes)."""
     with tempfile.TemporaryDirectory() as folder:
-        return rich_workbook(Path(folder)).read_bytes()
+        path = rich_workbook(Path(folder))
+        book = openpyxl.load_workbook(path)
+        orders = book["Orders"]
+        orders["F2"], orders["G3"], orders["C4"] = "N/A", "abc", "not a date"
+        book.save(path)
+        return path.read_bytes()
 
 
-RICH = _rich()  # Orders (a table, notes, a formula), Config, Notes, a chart sheet
+RICH = _rich()  # Orders (a table, a user's note, formulas), Config, Notes, a chart sheet
 CORPUS_BOOK = (CORPUS / "comment01.xlsx").read_bytes()  # Excel's: notes, shared strings
 
 
@@ -141,6 +148,21 @@ REFUSED = {
                                     "well-formed XML: Attribute Id redefined"),
     "cell reference garbage": ("xl/worksheets/sheet1.xml", _sub('r="B2"', 'r="B:2"'),
                                'part xl/worksheets/sheet1.xml (sheet "Orders") could not be read'),
+    "relationship Id twice": ("xl/worksheets/_rels/sheet1.xml.rels",
+                              _sub('Id="comments"', 'Id="rId1"'),
+                              "part xl/worksheets/_rels/sheet1.xml.rels has two relationships "
+                              "with the Id 'rId1'"),
+    "relationship Target missing": ("xl/worksheets/_rels/sheet1.xml.rels",
+                                    _sub(r'Target="/xl/comments/comment1.xml"', 'Target="-1"'),
+                                    "part xl/worksheets/_rels/sheet1.xml.rels points to '-1', "
+                                    "which is not in the package"),
+    "relationship without a Type": ("xl/worksheets/_rels/sheet1.xml.rels",
+                                    _sub(r'Type="[^"]*/comments"', ""),
+                                    "has a relationship without its Type"),
+    "comment list deleted": ("xl/comments/comment1.xml", _sub("<commentList>.*</commentList>", ""),
+                             "part xl/comments/comment1.xml has no <commentList>"),
+    "notes drawing not VML": ("xl/drawings/commentsDrawing1.vml", _sub("</xml>", ""),
+                              "part xl/drawings/commentsDrawing1.vml is not a VML drawing"),
     "worksheet root renamed": ("xl/worksheets/sheet2.xml", _sub("(</?)worksheet", r"\1chartsheet", 0),
                                "part xl/worksheets/sheet2.xml has a <chartsheet> root element "
                                "where <worksheet> belongs"),
@@ -172,7 +194,7 @@ def test_the_command_refuses_a_damaged_part_too(case: str, tmp_path: Path) -> No
 
 def test_the_unmutated_books_validate() -> None:
     """The bases of the property tests are fine as they are: refusals come from the mutations."""
-    assert _assert_handled(RICH)[0] == 0
+    assert _assert_handled(RICH)[0] == 1  # the three unreadable cells
     assert _assert_handled(CORPUS_BOOK)[0] == 1  # no Config sheet: an issue, not a refusal
 
 
