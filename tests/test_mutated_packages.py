@@ -28,11 +28,12 @@ from mutations import Mutation, apply, mutations
 from shared import CORPUS
 
 from addin.cli import main
+from workbooks.xlsx_file import STATE_SHEET, FileWorkbook
 
 REPO = Path(__file__).resolve().parents[1]
 BETA = "http://schemas.microsoft.com/office/excel/2006/2"
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-PROPERTY = settings(max_examples=80, deadline=None, database=None,
+PROPERTY = settings(max_examples=60, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -48,6 +49,19 @@ def _rich() -> bytes:
 
 
 RICH = _rich()  # Orders (a table, a user's note, formulas), Config, Notes, a chart sheet
+
+
+def _validated(data: bytes) -> bytes:
+    """`data` after one validate: marks, notes, Issues, Audit Log and the state sheet in it."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "book.xlsx"
+        path.write_bytes(data)
+        with redirect_stdout(io.StringIO()):
+            assert main(["validate", str(path), "--json"]) == 1
+        return path.read_bytes()
+
+
+VALIDATED = _validated(RICH)
 CORPUS_BOOK = (CORPUS / "comment01.xlsx").read_bytes()  # Excel's: notes, shared strings
 
 
@@ -163,6 +177,8 @@ REFUSED = {
                              "part xl/comments/comment1.xml has no <commentList>"),
     "notes drawing not VML": ("xl/drawings/commentsDrawing1.vml", _sub("</xml>", ""),
                               "part xl/drawings/commentsDrawing1.vml is not a VML drawing"),
+    "sheet data deleted": ("xl/worksheets/sheet1.xml", _sub("<sheetData>.*</sheetData>", ""),
+                           "part xl/worksheets/sheet1.xml has no <sheetData>"),
     "worksheet root renamed": ("xl/worksheets/sheet2.xml", _sub("(</?)worksheet", r"\1chartsheet", 0),
                                "part xl/worksheets/sheet2.xml has a <chartsheet> root element "
                                "where <worksheet> belongs"),
@@ -192,6 +208,23 @@ def test_the_command_refuses_a_damaged_part_too(case: str, tmp_path: Path) -> No
     _assert_cli_refuses(path, words)
 
 
+def test_a_damaged_record_in_the_state_sheet_is_refused(tmp_path: Path) -> None:
+    """The marks of the last run are recorded as JSON in the state sheet: a record that is not one
+    (a cell deleted, a program that retyped it) was a crash, and is now a refusal."""
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(RICH)
+    with redirect_stdout(io.StringIO()):
+        assert main(["validate", str(path), "--json"]) == 1
+    state = FileWorkbook.open(path).package.sheet(STATE_SHEET)
+    assert state is not None
+    rewrite_member(path, state.part, _sub("<t>[{]", "<t>["))
+    code, message = _assert_handled(path.read_bytes())
+    assert code == 2
+    assert message.startswith('Cannot read "book.xlsx": its sheet _BackOffice (the Back Office '
+                              "state) holds a damaged record ('[")
+    assert message.endswith("restore the workbook from its copy in .backoffice-backups.")
+
+
 def test_the_unmutated_books_validate() -> None:
     """The bases of the property tests are fine as they are: refusals come from the mutations."""
     assert _assert_handled(RICH)[0] == 1  # the three unreadable cells
@@ -208,3 +241,10 @@ def test_a_mutated_openpyxl_book_never_crashes_validate(mutation: Mutation) -> N
 @given(mutations(CORPUS_BOOK))
 def test_a_mutated_excel_book_never_crashes_validate(mutation: Mutation) -> None:
     _assert_handled(apply(CORPUS_BOOK, mutation), mutation)
+
+
+@PROPERTY
+@given(mutations(VALIDATED))
+def test_a_mutated_book_with_our_marks_never_crashes_the_next_validate(mutation: Mutation) -> None:
+    """The next run takes the last run's marks off (state sheet, notes, fills) and puts new ones."""
+    _assert_handled(apply(VALIDATED, mutation), mutation)

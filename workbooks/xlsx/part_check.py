@@ -14,6 +14,7 @@ Only the first bytes of big parts are parsed (their root); `check_parts` raises 
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Callable
 
@@ -32,6 +33,8 @@ VML = REL + "/vmlDrawing"
 # By relationship type: the root element each part must have ({MAIN} namespace).
 WORKBOOK_PARTS = {WORKSHEET: "worksheet", REL + "/styles": "styleSheet", REL + "/sharedStrings": "sst"}
 SHEET_PARTS = {REL + "/table": "table", REL + "/comments": "comments", VML: "xml"}
+
+_SHEET_DATA = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData[\s/>]")
 
 #: read(part name, whole) -> its bytes (whole when at most SMALL_PART, else its first 64 KiB).
 Reader = Callable[[str, bool], bytes]
@@ -62,6 +65,7 @@ def check_parts(zf: zipfile.ZipFile, read: Reader, parts: dict[str, str], workbo
         _expect_root(read, part, f"{{{MAIN}}}", WORKBOOK_PARTS[kind])
         if kind != WORKSHEET:
             continue
+        _check_sheet_data(zf, read, part)
         for sheet_kind, sheet_part in _related(read, parts, part, SHEET_PARTS):
             if sheet_kind == VML:
                 _check_vml(read, sheet_part, whole=_small(zf, sheet_part))
@@ -114,6 +118,15 @@ def _expect_root(read: Reader, part: str, namespace: str, name: str) -> None:
                           f"{FIX}")
     raise PartProblem(f"part {part} has a <{local}> root element where <{name}> belongs "
                       f"(damaged or not written by Excel); {FIX}")
+
+
+def _check_sheet_data(zf: zipfile.ZipFile, read: Reader, part: str) -> None:
+    """A worksheet holds a <sheetData> (the marks go into it). It comes early in the part, so it
+    is looked for in the head; a big part with a long head of column settings is not refused."""
+    head = read(part, False)
+    if not _SHEET_DATA.search(head) and zf.getinfo(part).file_size <= len(head):
+        raise PartProblem(f"part {part} has no <sheetData> (damaged or not written by Excel); "
+                          f"{FIX}")
 
 
 def _small(zf: zipfile.ZipFile, part: str) -> bool:
