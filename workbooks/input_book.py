@@ -10,6 +10,7 @@ Decimal's own digits ("189.90"), so no float ever rounds it on the way.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,6 +25,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
+
+from workbooks.xlsx.styles import schema_font_order
 
 TEXT_FORMAT = "@"
 ISO_DATE = "yyyy-mm-dd"
@@ -169,12 +172,16 @@ def _save_new(wb: Workbook, path: Path) -> None:
     """Write to a path that must not exist yet (exclusive create); never overwrite.
 
     ExcelWriter is used directly because openpyxl's save() stamps the clock into the document
-    properties.
+    properties. Font children are put in the schema's order (schema_font_order): openpyxl's
+    default font is out of order, which Excel's validator flags.
     """
+    buffer = io.BytesIO()
+    with ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).write_data()
+    package = schema_font_order(buffer.getvalue())
     with path.open("xb") as handle:
         try:
-            with ZipFile(handle, "w", ZIP_DEFLATED, allowZip64=True) as archive:
-                ExcelWriter(wb, archive).write_data()
+            handle.write(package)
         except BaseException:
             handle.close()
             path.unlink(missing_ok=True)
