@@ -16,6 +16,7 @@ from pathlib import Path
 from engine.audit import AuditChain, AuditEntry, Verdict
 from engine.catalogue import catalogue
 from engine.issues import Issue, has_errors, issue_order
+from engine.settings import Settings
 from engine.validation import validate
 from workbooks.model import Mark, MarkLevel, Workbook
 from workbooks.reading import WorkbookData, read_workbook
@@ -23,6 +24,25 @@ from workbooks.safe_save import current_user
 from workbooks.sheets.audit import audit_output, read_audit_log
 from workbooks.sheets.issues import issues_output
 from workbooks.sheets.rules import rules_output
+
+
+@dataclass
+class RunInputs:
+    """What a run read and validated, once, shared by every step of the run (design.md: a flow
+    reads what validation already read). `issues` are reading's and validation's, sorted."""
+
+    data: WorkbookData
+    issues: list[Issue]
+    period: str
+
+    @property
+    def settings(self) -> Settings:
+        """The Config sheet as typed settings (the run's --period applied)."""
+        return self.data.settings
+
+    def error_rows(self, sheet: str) -> set[int]:
+        """Excel rows of `sheet` with an error: the flows do not process them."""
+        return {i.row for i in self.issues if i.sheet == sheet and i.severity == "error" and i.row}
 
 
 @dataclass
@@ -37,6 +57,7 @@ class Context:
     input_sha256: str = ""
     period: str | None = None
     chain: AuditChain | None = None
+    inputs: RunInputs | None = None
 
     @classmethod
     def here(cls, input_sha256: str = "", *, period: str | None = None,
@@ -101,16 +122,25 @@ def record_audit(book: Workbook, ctx: Context, action: str, period: str, details
     return entry
 
 
-def validate_job(book: Workbook, ctx: Context, period: str | None = None) -> JobResult:
-    """Read and validate every input sheet; write Issues, the cell marks and an audit entry.
-    `period` (default: the run's --period, then the Config sheet's) is the one checked."""
-    data = read_workbook(book)
+def read_inputs(book: Workbook, ctx: Context, period: str | None = None) -> RunInputs:
+    """Read and validate every input sheet once per run (later steps reuse it). `period`
+    (default: the run's --period, then the Config sheet's) is the one checked."""
     period = period or ctx.period
-    if period:
-        data.config["period"] = period
-    period = data.config.get("period", "")
-    issues = sorted(data.issues + validate(data.tables, data.config, data.config_cells, data.locale),
-                    key=issue_order)
+    if ctx.inputs is None or (period and ctx.inputs.period != period):
+        data = read_workbook(book)
+        if period:
+            data.config["period"] = period
+        issues = sorted(data.issues + validate(data.tables, data.config, data.config_cells,
+                                               data.locale), key=issue_order)
+        settled = data.settings.period
+        ctx.inputs = RunInputs(data, issues, str(settled) if settled else data.config.get("period", ""))
+    return ctx.inputs
+
+
+def validate_job(book: Workbook, ctx: Context, period: str | None = None) -> JobResult:
+    """Read and validate every input sheet; write Issues, the cell marks and an audit entry."""
+    inputs = read_inputs(book, ctx, period)
+    data, issues, period = inputs.data, inputs.issues, inputs.period
     result = JobResult("validate", book.name, period, issues, summarise(data, issues))
     book.write_sheet(issues_output(result.issues))
     book.set_marks(marks_for(result.issues))
