@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from engine.money import from_cents
 from engine.payroll import gross_to_net, payslip_for, run_payroll
 from engine.payroll_input import payroll_input
-from engine.settings import Settings
 from engine.payroll_rules import load_pack
+from engine.settings import Settings
 
 D = Decimal
 PACK = load_pack("BR-2026")
