@@ -331,7 +331,8 @@ def test_every_demo_register_row_agrees_with_the_decimal_reference(demo_paid):
     payroll = {r[0]: r for r in sheet_rows(demo_paid, "Payroll")[1:] if r[0]}
     register = sheet_rows(demo_paid, "Payroll Register")[2:26]
     for emp, name, gross, inss, irrf, other, net, employer, cost in register:
-        _, _, _, base, hours, bonus, deductions, deps, _, _ = payroll[emp]
+        _, source_name, _, base, hours, bonus, deductions, deps, _, _ = payroll[emp]
+        assert (name, d(other), d(cost)) == (source_name, d(deductions), d(gross) + d(employer))
         want_gross = d(base) + ref.overtime(d(base), d(hours), D("1.5"), D(220)) + d(bonus)
         want = ref.gross_to_net(load_pack(), want_gross, int(deps or 0), d(deductions), D(0))
         assert (d(gross), d(inss), d(irrf), d(net), d(employer)) == (
