@@ -337,3 +337,19 @@ def test_every_demo_register_row_agrees_with_the_decimal_reference(demo_paid):
         want = ref.gross_to_net(load_pack(), want_gross, int(deps or 0), d(deductions), D(0))
         assert (d(gross), d(inss), d(irrf), d(net), d(employer)) == (
             want_gross, want["inss"], want["irrf"], want["net"], want["fgts"] + want["extra"]), emp
+
+
+def test_the_run_payroll_button_on_a_book_open_in_excel(tmp_path):
+    """The ribbon's Run payroll: the same steps through the one door, on the live book."""
+    from fake_excel import Book
+
+    from addin import ribbon
+
+    book = Book(tmp_path / "live.xlsx", small_sheets())
+    title, message = ribbon.DISPATCH["process_payroll"](book)
+    assert message == ("Payroll 2026-10: 2 employees paid, net pay 10663.76, employer cost "
+                       "17541.82 (Payroll Register, Payslips). Not paid: 4 rows. 3 errors: see the "
+                       "Issues sheet.")
+    assert book.saves == 1
+    assert {"Payroll Register", "Payslips", "Issues", "Audit Log"} <= {s.name for s in book.sheets}
+    assert book.sheets["Payslips"].page_setup.print_area == "$A$1:$C$47"  # two blocks of 23 rows
