@@ -347,6 +347,7 @@ def test_the_run_payroll_button_on_a_book_open_in_excel(tmp_path):
 
     book = Book(tmp_path / "live.xlsx", small_sheets())
     title, message = ribbon.DISPATCH["process_payroll"](book)
+    assert title == "Back Office"
     assert message == ("Payroll 2026-10: 2 employees paid, net pay 10663.76, employer cost "
                        "17541.82 (Payroll Register, Payslips). Not paid: 4 rows. 3 errors: see the "
                        "Issues sheet.")
