@@ -29,6 +29,10 @@ from engine.schema import PAYROLL, TAX_TABLES, SheetSpec
 from engine.settings import Settings
 from engine.tables import Table
 
+# The Config keys payroll computes with: one that is not valid stops the payroll (paying with a
+# default the user did not choose would be wrong money), unlike the keys other flows use.
+PAYROLL_CONFIG = frozenset({"Payroll Rules", "Overtime Multiplier", "Monthly Hours",
+                            "Employer Contribution Rate", "Minimum Wage", "Dependent Deduction"})
 SUMMARY_KEYS = dict(zip(REGISTER_COLUMNS[2:], ("gross", "social_security", "income_tax",
                                                "other_deductions", "net_pay",
                                                "employer_contributions", "total_cost"),
@@ -95,6 +99,10 @@ def process_payroll(tables: Mapping[str, Table], settings: Settings, issues: Seq
         return PayrollRun("", rules, None, reason="the Config Period is not a valid month")
     if payroll is None:
         return PayrollRun(period, rules, None, [_missing(PAYROLL, locale)], reason="no Payroll sheet")
+    bad = sorted({i.column for i in issues if i.rule == "config.value" and i.column in PAYROLL_CONFIG})
+    if bad:
+        return PayrollRun(period, rules, None,
+                          reason=f"Config {', '.join(bad)} is not valid (see the Issues sheet)")
     pack, pack_issues = payroll_pack(tables, settings, locale)
     counts = _left_out(payroll, period, error_rows(issues, payroll.sheet))
     if pack is None:

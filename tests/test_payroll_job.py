@@ -354,3 +354,19 @@ def test_the_run_payroll_button_on_a_book_open_in_excel(tmp_path):
     assert book.saves == 1
     assert {"Payroll Register", "Payslips", "Issues", "Audit Log"} <= {s.name for s in book.sheets}
     assert book.sheets["Payslips"].page_setup.print_area == "$A$1:$C$47"  # two blocks of 23 rows
+
+
+@pytest.mark.parametrize(("key", "value", "reason"), [
+    ("Monthly Hours", "zero", "Config Monthly Hours is not valid (see the Issues sheet)"),
+    ("Period", "Oct", "the Config Period is not a valid month"),
+])
+def test_a_payroll_config_value_that_is_not_valid_stops_the_payroll(tmp_path, key, value, reason):
+    """Paying with a default the user did not choose would be wrong money: nothing is paid."""
+    sheets = small_sheets()
+    config = [row for row in sheets["Config"] if row[0] != key]
+    sheets["Config"] = [*config, [key, value]]
+    code, out = cli_json("process", "payroll", write_book(tmp_path / "bad.xlsx", sheets))
+    assert code == 1 and out["summary"]["not_run"] == reason
+    assert out["summary"]["employees_paid"] == 0 and out["summary"]["net_pay"] == "0.00"
+    assert ("config.period" if key == "Period" else "config.value") in {i["rule"] for i in out["issues"]}
+    assert "Payroll Register" not in out["written"] and "Issues" in out["written"]
