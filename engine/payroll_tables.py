@@ -82,12 +82,10 @@ def tax_table_rows(table: Table) -> list[TaxTableRow]:
 
 
 def _blank(value: object) -> bool:
-    """None, pandas' NA (a blank cell of an exact Arrow column), NaN or blank text."""
+    """A blank cell: None, NaN, pandas' NA (exact columns) or spaces."""
     if value is None or value is pd.NA:
         return True
-    if isinstance(value, float | Decimal):
-        return value != value
-    return isinstance(value, str) and not value.strip()
+    return value != value or (isinstance(value, str) and not value.strip())
 
 
 class _Issues:
