@@ -61,7 +61,7 @@ def run_payroll(book: Any) -> Reply:
     found = f" {errors} errors: see the Issues sheet." if errors else ""
     if summary.get("not_run"):
         return "Back Office", f"Payroll not run: {summary['not_run']}.{found}"
-    left: dict[str, int] = summary.get("not_paid", {})  # type: ignore[assignment]
+    left: dict[str, int] = summary.get("not_paid", {})
     return "Back Office", (
         f"Payroll {result.period}: {summary['employees_paid']} employees paid, net pay "
         f"{summary['net_pay']}, employer cost {summary['total_cost']} (Payroll Register, Payslips)."
