@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import engine.close_rules  # noqa: F401  (registers the close's rules)
 import pandas as pd
 
+import engine.close_rules  # noqa: F401  (registers the close's rules)
 from engine.issues import Issue
 from engine.rules import rule
 from engine.schema import normalise

@@ -5,7 +5,7 @@ and join RULES (the catalogue, the Rules sheet, the README) when the close is wi
 
 from __future__ import annotations
 
-from engine.rules import RULES_BY_ID, Rule, E, W
+from engine.rules import RULES_BY_ID, E, Rule, W
 
 CLOSE_RULES: tuple[Rule, ...] = (
     Rule("accounts.unknown_role", W, "An account role the close does not use",
