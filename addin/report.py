@@ -179,3 +179,22 @@ def doctor(checks: list[Any], as_json: bool) -> int:
         if c.fix:
             out.print(f"      → {escape(c.fix)}")
     return 0 if ok else 1
+
+
+def close_summary(results: list[JobResult]) -> None:
+    """A close run: the checklist with pass/fail, the key figures, where to look."""
+    closing = results[-1]
+    summary = closing.summary
+    closed = bool(summary.get("closed"))
+    out.print(f"[bold]Month-end close {closing.period}: {'CLOSED' if closed else 'BLOCKED'}[/]")
+    for check in summary.get("checklist", []):  # type: ignore[attr-defined]
+        mark = {"pass": "[green]PASS[/]", "fail": "[red]FAIL[/]"}.get(check["status"], "n/a ")
+        out.print(f"  {mark}  {check['step']}: {check['detail']}")
+    figures: dict[str, object] = summary.get("figures", {})  # type: ignore[assignment]
+    out.print("  " + "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in figures.items()
+                               if v is not None))
+    errors = [i for i in closing.issues if i.severity == "error"]
+    for issue in errors[:10]:
+        out.print(f"  [red]blocks[/] {issue.address}: {issue.message}")
+    if closing.written:
+        out.print(f"Wrote: {', '.join(closing.written)} (one save)")

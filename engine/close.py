@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from engine.tables import Table
 from engine.trial_balance import TrialBalance, trial_balance
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "n/a"
+_TENTH = Decimal("0.1")  # DSO and margin % as the report shows them (Excel ROUND(x,1))
 CHECKLIST_COLUMNS = ("Step", "Status", "Detail")
 
 
@@ -159,14 +160,14 @@ def key_figures(flows: FlowResults, journal: Journal) -> KeyFigures:
     payroll_cost = from_cents(int(payroll.total_cost.sum())) if payroll is not None else from_cents(0)
     ar = aging_total(flows, "AR")
     days = flows.postings.period.last_day.day
-    dso = (ar / revenue * days).quantize(Decimal("0.1")) if revenue > 0 else None
+    dso = (ar / revenue * days).quantize(_TENTH, ROUND_HALF_UP) if revenue > 0 else None
     low = low_week = None
     if flows.forecast is not None and len(flows.forecast.starts):
         cumulative = flows.forecast.cumulative
         at = int(np.argmin(cumulative))
         low, low_week = from_cents(int(cumulative[at])), at + 1
     return KeyFigures(revenue, cogs, margin,
-                      (margin / revenue * 100).quantize(Decimal("0.1")) if revenue > 0 else None,
+                      (margin / revenue * 100).quantize(_TENTH, ROUND_HALF_UP) if revenue > 0 else None,
                       payroll_cost, ar, aging_total(flows, "AP"), dso, inventory_value(flows),
                       low, low_week)
 
