@@ -241,6 +241,12 @@ def cmd_export(args: argparse.Namespace, command: Command) -> int:
         f"{result.period} to {args.to}."))
 
 
+def _reopen_placeholder(*_: object) -> JobResult:
+    """The reopen command's declared step (it writes, so it takes --dry-run); cmd_reopen runs the
+    real step with the reason given."""
+    raise AssertionError("reopen runs through cmd_reopen")
+
+
 def _reopen_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reason", required=True, help="why the period is reopened (required)")
 
@@ -255,7 +261,7 @@ for _command in (
             "balance, checklist, Close Report; lock the period", steps=_close_steps(),
             handler=cmd_close, period=True, ribbon="close"),
     Command("reopen", "reopen a closed period (--reason required; recorded in the audit log)",
-            steps=(Step("reopen", lambda *a: None, takes_period=True),), handler=cmd_reopen,
+            steps=(Step("reopen", _reopen_placeholder, takes_period=True),), handler=cmd_reopen,
             period=True, arguments=_reopen_args),
     Command("export journal", "write the period's journal as a beancount ledger or CSV",
             handler=cmd_export, period=True, arguments=_export_args),
