@@ -186,7 +186,8 @@ def refuse_if_period_closed(book: Workbook, ctx: Context, steps: Sequence[Step])
     verdict = verify_chain(log, record.committed if record else None,
                            record.pending if record else None)
     if not verdict.ok:
-        raise PeriodClosed(f"the audit log does not verify ({verdict.reason}), so whether period "
+        raise PeriodClosed(f"{book.name}: the audit log does not verify ({verdict.reason}), so "
+                           f"whether period "
                            f"{period} is closed cannot be trusted; nothing was written. Restore the "
                            "workbook from its backup (`backoffice audit verify` names the row).")
     state = closed_state(log, period)
