@@ -196,3 +196,22 @@ def _payroll_figures(summary: dict[str, object]) -> None:
         out.print(f"Not paid: {left.get('other_period', 0)} rows of another period, "
                   f"{left.get('errors', 0)} rows with errors, "
                   f"{left.get('negative_net_pay', 0)} with negative net pay")
+
+
+def close_summary(results: list[JobResult]) -> None:
+    """A close run: the checklist with pass/fail, the key figures, where to look."""
+    closing = results[-1]
+    summary = closing.summary
+    closed = bool(summary.get("closed"))
+    out.print(f"[bold]Month-end close {closing.period}: {'CLOSED' if closed else 'BLOCKED'}[/]")
+    for check in summary.get("checklist", []):  # type: ignore[attr-defined]
+        mark = {"pass": "[green]PASS[/]", "fail": "[red]FAIL[/]"}.get(check["status"], "n/a ")
+        out.print(f"  {mark}  {check['step']}: {check['detail']}")
+    figures: dict[str, object] = summary.get("figures", {})  # type: ignore[assignment]
+    out.print("  " + "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in figures.items()
+                               if v is not None))
+    errors = [i for i in closing.issues if i.severity == "error"]
+    for issue in errors[:10]:
+        out.print(f"  [red]blocks[/] {issue.address}: {issue.message}")
+    if closing.written:
+        out.print(f"Wrote: {', '.join(closing.written)} (one save)")

@@ -101,9 +101,20 @@ def doctor(book: Any) -> Reply:
     return "Back Office", "\n".join(f"{c.name}: {c.detail} Fix: {c.fix}" for c in problems)
 
 
+def close(book: Any) -> Reply:
+    """Month-end close: the same steps as `backoffice close`; says closed or what blocks it."""
+    result = run(book, "close")[-1]
+    failed = [c["step"] for c in result.summary.get("checklist", []) if c["status"] == "fail"]
+    if not failed:
+        return "Back Office", (f"Period {result.period} closed and locked. See the Close Report, "
+                               "Journal and Trial Balance sheets.")
+    return "Back Office", (f"Period {result.period} NOT closed: {', '.join(failed)} failed. See the "
+                           "Close Report (each blocking issue links to its cell).")
+
+
 BUTTONS: dict[str, Callable[[Any], Reply]] = {  # command name -> its ribbon-side function
     "validate": validate, "clear": clear_marks, "audit show": audit_show,
-    "audit verify": audit_verify, "doctor": doctor,
+    "audit verify": audit_verify, "doctor": doctor, "close": close,
     "process payroll": run_payroll,
 }
 
