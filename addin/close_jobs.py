@@ -13,10 +13,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from addin.jobs import Context, JobResult, marks_for, read_inputs, record_audit
+from addin.jobs import (
+    PAYROLL_RUN,
+    Context,
+    JobResult,
+    RunInputs,
+    marks_for,
+    read_inputs,
+    record_audit,
+)
 from engine.close import CloseResult, close_books, close_details, gl_balances, issue_trend
 from engine.errors import BadArguments
-from engine.flows import run_flows
+from engine.flows import Computed, run_flows
 from engine.issues import Issue, issue_order
 from engine.periods import CLOSE, CLOSE_BLOCKED, REOPEN, closed_state
 from engine.settings import Period
@@ -49,11 +57,17 @@ def compute_close(book: Workbook, ctx: Context, period: str | None = None
     if typed is None:
         raise BadArguments("no period to close: give --period YYYY-MM or type the Config Period.")
     data, settings = inputs.data, inputs.settings
-    flows = run_flows(data.tables, data.config, settings, inputs.issues, typed)
+    flows = run_flows(data.tables, data.config, settings, inputs.issues, typed, computed(inputs))
     issues = inputs.issues + flows.issues
     result = close_books(flows, issues, settings.materiality,
                          gl_balances(data.tables.get("GL Balances")))
     return result, sorted(issues + result.journal.issues, key=issue_order)
+
+
+def computed(inputs: RunInputs) -> Computed:
+    """What the run's flow steps already computed (RunInputs.memo): the close posts those
+    results instead of running the engines again."""
+    return Computed(payroll=inputs.memo.get(PAYROLL_RUN))
 
 
 def close_job(book: Workbook, ctx: Context, period: str | None = None) -> CloseJobResult:

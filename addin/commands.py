@@ -187,11 +187,21 @@ register(Command("process payroll", "gross-to-net payroll of the period: Payroll
                  "printable Payslips", steps=(PAYROLL,), period=True, ribbon="process_payroll"))
 
 
+# every flow of the period, in the order the close needs them: orders allocate stock, stock is
+# valued, invoices aged, payroll run (each step one audit entry; the engines' passes are kept in
+# the run's RunInputs.memo, so a later step, and the close, reuse them)
+FLOW_STEPS: tuple[Step, ...] = (PAYROLL,)
+
+register(Command("process all", "run every flow for the period", steps=FLOW_STEPS, period=True,
+                 ribbon="process_all"))
+
+
 def _close_steps() -> tuple[Step, ...]:
-    """Validate, then close (the flows' steps join before CLOSE once their jobs are on main)."""
+    """Validate, every flow's step, then close: one run, one save; the close posts what the
+    flow steps computed (and wrote on their sheets) in that run."""
     from addin.close_jobs import close_job
 
-    return (VALIDATE, Step("close", close_job, takes_period=True))
+    return (VALIDATE, *FLOW_STEPS, Step("close", close_job, takes_period=True))
 
 
 def cmd_close(args: argparse.Namespace, command: Command) -> int:

@@ -12,10 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from engine.audit import AuditChain, AuditEntry, Verdict
 from engine.catalogue import catalogue
 from engine.issues import Issue, has_errors, issue_order
+from engine.payroll_run import PayrollRun
 from engine.settings import Settings
 from engine.validation import validate
 from workbooks.model import Mark, MarkLevel, Workbook
@@ -34,6 +36,9 @@ class RunInputs:
     data: WorkbookData
     issues: list[Issue]
     period: str
+    # what the run's steps computed once and share (e.g. the orders-and-stock engine pass that
+    # `process orders` and `process stock` both need), by key; dropped with the RunInputs
+    memo: dict[str, Any] = field(default_factory=dict)
 
     @property
     def settings(self) -> Settings:
@@ -206,12 +211,11 @@ def payroll_job(book: Workbook, ctx: Context, period: str | None = None) -> JobR
     """Gross-to-net payroll of the period (engine.payroll_run): Payroll Register and Payslips,
     the Issues sheet rewritten with validation's issues and payroll's own (cells marked), one
     audit entry. Only the period's rows without errors are paid."""
-    from engine.payroll_run import process_payroll
     from workbooks.sheets.payroll import payroll_register, payslips_output
 
     inputs = read_inputs(book, ctx, period)
     settings = inputs.settings
-    run = process_payroll(inputs.data.tables, settings, inputs.issues, inputs.data.locale)
+    run = payroll_run(inputs)
     issues = sorted(inputs.issues + run.issues, key=issue_order)
     summary = {**run.summary(), **summarise(inputs.data, issues)}
     result = JobResult("process payroll", book.name, inputs.period, issues, summary)
@@ -222,3 +226,19 @@ def payroll_job(book: Workbook, ctx: Context, period: str | None = None) -> JobR
     book.set_marks(marks_for(issues))
     result.audit = record_audit(book, ctx, "process payroll", inputs.period, run.details())
     return result
+
+
+PAYROLL_RUN = "payroll"  # RunInputs.memo: the run's payroll engine pass (payroll step, close)
+
+
+def payroll_run(inputs: RunInputs) -> PayrollRun:
+    """The run's payroll engine pass, made once: `process payroll` and the close (which posts
+    the payroll) share it, so `close` and `process all` compute the payroll once per run."""
+    from engine.payroll_run import process_payroll
+
+    run: PayrollRun | None = inputs.memo.get(PAYROLL_RUN)
+    if run is None:
+        run = process_payroll(inputs.data.tables, inputs.settings, inputs.issues,
+                              inputs.data.locale)
+        inputs.memo[PAYROLL_RUN] = run
+    return run

@@ -68,6 +68,16 @@ def run_payroll(book: Any) -> Reply:
         f" Not paid: {sum(left.values())} rows.{found}")
 
 
+def process_all(book: Any) -> Reply:
+    """Process all: every flow of the period in one run; what each step did, where to look."""
+    results = run(book, "process all")
+    errors = len({(i.sheet, i.cell, i.rule) for r in results for i in r.issues
+                  if i.severity == "error"})
+    done = ", ".join(r.command.removeprefix("process ") for r in results)
+    found = f" {errors} errors: see the Issues sheet." if errors else " No errors found."
+    return "Back Office", f"Processed {done} for period {results[-1].period}.{found}"
+
+
 def audit_show(book: Any) -> Reply:
     """Show audit log: activate the Audit Log sheet."""
     from workbooks.sheets.audit import AUDIT_SHEET
@@ -115,7 +125,7 @@ def close(book: Any) -> Reply:
 BUTTONS: dict[str, Callable[[Any], Reply]] = {  # command name -> its ribbon-side function
     "validate": validate, "clear": clear_marks, "audit show": audit_show,
     "audit verify": audit_verify, "doctor": doctor, "close": close,
-    "process payroll": run_payroll,
+    "process payroll": run_payroll, "process all": process_all,
 }
 
 

@@ -2,7 +2,9 @@
 
 The close needs the flows' results (stock ledger, aging, cash forecast, payroll) and the records
 the journal is built from. `run_flows` computes them from the typed tables and validation's
-issues, as the flows' jobs do: rows with errors are not processed.
+issues, as the flows' jobs do: rows with errors are not processed. What the run's flow steps
+already computed is passed in (`Computed`) and reused, not recomputed: `close` runs the flows'
+steps first, so the journal posts exactly what those steps wrote on their sheets.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from engine.cashflow import CashForecast, forecast
 from engine.fx_rates import fx_rates_from_table
 from engine.issues import Issue, Severity
 from engine.payroll_result import PayrollResult
-from engine.payroll_run import process_payroll
+from engine.payroll_run import PayrollRun, process_payroll
 from engine.postings import PostingInputs
 from engine.settings import Period, Settings
 from engine.stock import StockOutcome, process_stock, rejections, stock_inputs
@@ -36,20 +38,34 @@ class FlowResults:
     issues: list[Issue] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Computed:
+    """The flows' engine passes a run's steps already made (None: not made, compute it)."""
+
+    stock: StockOutcome | None = None
+    payroll: PayrollRun | None = None
+
+
 def error_rows(issues: list[Issue], sheet: str) -> set[int]:
     """Excel rows of `sheet` carrying an error (not processed)."""
     return {i.row for i in issues if i.sheet == sheet and i.severity is Severity.ERROR and i.row}
 
 
 def run_flows(tables: Mapping[str, Table], config: Mapping[str, str], settings: Settings,
-              issues: list[Issue], period: Period) -> FlowResults:
-    """Stock, aging (and its forecast) and payroll for `period`, then the journal's inputs."""
+              issues: list[Issue], period: Period, computed: Computed | None = None
+              ) -> FlowResults:
+    """Stock, aging (and its forecast) and payroll for `period`, then the journal's inputs;
+    the passes in `computed` are reused as they are."""
+    computed = computed or Computed()
     locale, functional = settings.locale, settings.functional_currency
     rates = fx_rates_from_table(tables.get("FX Rates"), functional)
     chart, chart_issues = chart_from_table(tables.get("Accounts"), locale)
     found: list[Issue] = list(chart_issues)
     stock = None
-    if any(name in tables for name in ("Stock", "Stock Movements", "Orders")):
+    if computed.stock is not None:
+        stock = computed.stock
+        found += stock.issues
+    elif any(name in tables for name in ("Stock", "Stock Movements", "Orders")):
         stock = process_stock(stock_inputs(tables, config, locale), rejections(issues))
         found += stock.issues
     invoices_table, payments_table = tables.get("Invoices"), tables.get("Payments")
@@ -64,7 +80,7 @@ def run_flows(tables: Mapping[str, Table], config: Mapping[str, str], settings: 
         found += aging.issues
     payroll = None
     if "Payroll" in tables:
-        run = process_payroll(tables, settings, issues, locale)
+        run = computed.payroll or process_payroll(tables, settings, issues, locale)
         payroll = run.result
         found += run.issues
     accounts = _invoice_accounts(invoices_table)
