@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-import engine.close_rules  # noqa: F401  (registers the close's rules)
 from engine.issues import Issue
 from engine.rules import rule
 from engine.schema import normalise

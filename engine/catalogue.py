@@ -46,6 +46,10 @@ FIXED_SCOPES = {
     "tax_table.no_open_band": ["Tax Tables.Up To (Payroll Rules = tables)"],
     "tax_table.rate_precision": ["Tax Tables.Rate (Payroll Rules = tables)"],
     "tax_table.unknown": ["Tax Tables.Table (Payroll Rules = tables)"],
+    # close
+    "accounts.unknown_role": ["Accounts.Role (by close)"],
+    "accounts.repeated_role": ["Accounts.Role (by close)"],
+    "journal.no_rate": ["Invoices.Issue Date", "Payments.Payment Date (by close)"],
 }
 
 

@@ -242,9 +242,25 @@ STOCK_RULES: tuple[Rule, ...] = (
          "{column} de um movimento {detail} deve ser maior que 0 (valor {value}); use ADJ para "
          "um ajuste com sinal."),
 )
+# Rules of the month-end close (engine/accounts.py, engine/postings.py; `close` reports them).
+CLOSE_RULES: tuple[Rule, ...] = (
+    Rule("accounts.unknown_role", W, "An account role the close does not use",
+         'Role "{value}" is not one of the close\'s roles ({detail}); the row is ignored.',
+         'O papel "{value}" não é um dos papéis do fechamento ({detail}); a linha é ignorada.'),
+    Rule("accounts.repeated_role", W, "An account role given twice",
+         'Role "{value}" is given again ({detail}); the first row counts, this one is ignored.',
+         'O papel "{value}" aparece de novo ({detail}); vale a primeira linha, esta é ignorada.'),
+    Rule("journal.no_rate", E, "No FX rate to post a foreign amount",
+         "{column}: no {detail} rate on or before {value} in FX Rates, so this row is not posted; "
+         "add the rate.",
+         "{column}: não há cotação {detail} em ou antes de {value} em Câmbio, então a linha não é "
+         "lançada; inclua a cotação."),
+)
 # Every rule the flows check beyond validation. `rule()` finds them; they join RULES (the catalogue,
 # the Rules sheet, the README) when the flow's job that reports them is wired in.
-FLOW_RULES: tuple[Rule, ...] = PAYROLL_RULES + AGING_RULES + STOCK_RULES
+FLOW_RULES: tuple[Rule, ...] = PAYROLL_RULES + AGING_RULES + STOCK_RULES + CLOSE_RULES
 RULES_BY_ID.update({flow_rule.id: flow_rule for flow_rule in FLOW_RULES})
 # Flow rules whose job reports them join the catalogue (`backoffice rules`, the Rules sheet, README).
 RULES = RULES + PAYROLL_RULES
+# `close` reports CLOSE_RULES.
+RULES = RULES + CLOSE_RULES

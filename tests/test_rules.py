@@ -7,6 +7,7 @@ catalogue's severity, and a message (in the workbook's language) that names the 
 
 from __future__ import annotations
 
+import copy
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -534,8 +535,77 @@ def test_one_payroll_fault_gives_one_issue_at_its_cell(case):
     _check_message(case, issues)
 
 
+# ---- the close's rules (backoffice close): what the close finds beyond validation's issues and
+# the clean book's own; the book is closed in memory exactly as the `close` step computes it.
+_ACCOUNTS_HEADER = ["Role", "Account", "Name"]
+
+CLOSE_CASES: tuple[Case, ...] = (
+    Case("account-role-the-close-does-not-use", "accounts.unknown_role",
+         new_sheet("Accounts", [_ACCOUNTS_HEADER, ["receivables", "1210", "Clientes"],
+                                ["Petty cash", "1010", "Caixinha"]]),
+         "Accounts", "A3", "Role", W, "Petty cash"),
+    Case("account-role-given-twice", "accounts.repeated_role",
+         new_sheet("Accounts", [_ACCOUNTS_HEADER, ["cash", "1010", "Caixa"],
+                                ["Cash", "1020", "Banco"]]),
+         "Accounts", "A3", "Role", W, "Cash", detail="row 2"),
+    Case("account-role-given-twice-pt", "accounts.repeated_role",
+         new_sheet("Accounts", [_ACCOUNTS_HEADER, ["revenue", "3000", "Receita"],
+                                ["Revenue", "3100", "Vendas"]]),
+         "Accounts", "A3", "Role", W, "Revenue", detail="row 2", locale="pt-BR"),
+    # USD rates only from 10-06; a BRL payment on 10-03 of USD invoice INV-2 (issued 10-07) has
+    # no USD rate to settle the invoice with (validation: a BRL payment needs no rate)
+    Case("payment-with-no-rate-for-its-invoice", "journal.no_rate",
+         both(put("FX Rates", "B2", D(2026, 10, 6)),
+              add("Payments", [D(2026, 10, 3), "AR", "Beta S.A.", "INV-2", 100, "BRL"])),
+         "Payments", "A5", "Payment Date", E, "2026-10-03", detail="USD"),
+)
+# what else the same fault makes a flow say, at the same cell (the aging flow sees the date)
+_CLOSE_ALSO = {"payment-with-no-rate-for-its-invoice": [("payment.before_invoice", "A5")]}
+
+
+def _close_issues(sheets: dict[str, Any]) -> list:
+    """Every issue `close` computes for the book (validation's, the flows', the journal's)."""
+    from datetime import UTC, datetime
+
+    from addin.close_jobs import compute_close
+    from addin.jobs import Context
+    from workbooks.memory import MemoryWorkbook
+
+    ctx = Context("tester", "host", datetime(2026, 11, 2, tzinfo=UTC))
+    return compute_close(MemoryWorkbook("book.xlsx", sheets), ctx)[1]
+
+
+def _close_issues_for(case: Case) -> list:
+    """The close's own issues for the case's book: not validation's, not the clean book's."""
+    baseline = {(i.rule, i.cell) for i in _close_issues(clean_sheets())}
+    sheets = clean_sheets()
+    if case.locale != "en":
+        set_cell(sheets, "Config", "B5", case.locale)
+    case.mutate(sheets)
+    validation = {(i.rule, i.cell) for i in run_validation(copy.deepcopy(sheets))}
+    return [i for i in _close_issues(sheets)
+            if (i.rule, i.cell) not in baseline | validation]
+
+
+def test_the_clean_workbook_closes_with_the_payroll_warning_only():
+    assert [(i.rule, i.cell) for i in _close_issues(clean_sheets())] == \
+        [("payroll.no_bank_account", "J4")]
+
+
+@pytest.mark.parametrize("case", _params(CLOSE_CASES))
+def test_one_close_fault_gives_one_issue_at_its_cell(case):
+    issues = _close_issues_for(case)
+    ours = [i for i in issues if i.rule == case.rule]
+    assert [(i.rule, i.sheet, i.cell, i.row, i.column) for i in ours] == \
+        [(case.rule, case.sheet, case.cell, case.row, case.column)]
+    assert sorted((i.rule, i.cell) for i in issues if i.rule != case.rule) == \
+        _CLOSE_ALSO.get(case.name, [])
+    assert ours[0].severity == case.severity == rule(case.rule).severity
+    _check_message(case, ours)
+
+
 def test_every_rule_is_exercised_by_a_case():
-    assert {c.rule for c in CASES + PAYROLL_CASES} == {r.id for r in RULES}
+    assert {c.rule for c in CASES + PAYROLL_CASES + CLOSE_CASES} == {r.id for r in RULES}
 
 
 def _placeholders(template: str) -> set[str]:
