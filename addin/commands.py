@@ -86,13 +86,14 @@ def combine(name: str, results: list[JobResult]) -> JobResult:
 
 
 def cmd_demo(args: argparse.Namespace, command: Command) -> int:
-    """Write the demo workbook and validate it."""
+    """Write the demo workbook, validate and process it; close a corrected copy."""
     from addin import report
-    from addin.demo import run_demo
+    from addin.demo import demo
 
-    result, facts = run_demo(args.path, force=args.force, progress=not args.json)
-    report.emit(result, args.json, lambda: report.demo_summary(args.path, result, facts))
-    return 0  # the demo's errors are planted on purpose; the run itself succeeded
+    run = demo(args.path, force=args.force, progress=not args.json)
+    report.emit(run.result, args.json, lambda: report.demo_summary(run))
+    # the demo's errors are planted on purpose: the run succeeded when the corrected copy closed
+    return 0 if run.closed else 1
 
 
 def cmd_rules(args: argparse.Namespace, command: Command) -> int:
@@ -163,7 +164,8 @@ def register(command: Command) -> Command:
 
 
 for _command in (
-    Command("demo", "write a demo workbook (period 2026-10) and run the jobs on it",
+    Command("demo", "write a demo workbook (period 2026-10), validate and process it, and close "
+            "a corrected copy", 
             handler=cmd_demo, book=False, arguments=_demo_args),
     Command("validate", "read every input sheet, write the Issues sheet", steps=(VALIDATE,),
             period=True, ribbon="validate"),

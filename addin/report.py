@@ -114,15 +114,24 @@ def rules_table(entries: list[Entry], locale: str, as_json: bool) -> int:
     return 0
 
 
-def demo_summary(path: Path, result: JobResult, facts: Any) -> None:
-    """The demo's summary: where the book is and what the job found."""
-    out.print(f"Demo workbook written to [bold]{path}[/]")
-    job_summary(result)
-    planted = getattr(facts, "planted", [])
+def demo_summary(run: Any) -> None:
+    """The demo's summary (addin.demo.DemoRun): the processed book and what its runs found, then
+    the corrected copy and its close's checklist."""
+    out.print(f"Demo workbook written to [bold]{run.path}[/]")
+    job_summary(run.processed[0], written=False)
+    for step in run.processed[1:]:  # what each `process all` step did, as its audit entry says
+        details = f": {step.audit.details}" if step.audit else ""
+        out.print(f"[bold]{step.command}[/]{escape(details)}")
+    planted = run.facts.planted
     if planted:
         out.print(f"The demo plants {len(planted)} problems on purpose to show how they are "
-                  "reported.")
-    out.print(f"Open {path} in Excel or LibreOffice to see the Issues and Audit Log sheets.")
+                  "reported: see the Issues sheet and the marked cells.")
+    out.print(f"\nThe same book with the planted errors corrected: [bold]{run.closed_path}[/]")
+    for change in run.corrections:
+        out.print(f"  corrected {change}")
+    close_summary(run.closing)
+    out.print(f"Open {run.path} and {run.closed_path.name} in Excel or LibreOffice: Issues, "
+              "Journal, Trial Balance, Close Report and Audit Log sheets.")
 
 
 def audit_show(path: Path, log: list[AuditEntry], verdict: Verdict, as_json: bool) -> int:
