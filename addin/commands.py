@@ -165,7 +165,7 @@ def register(command: Command) -> Command:
 
 for _command in (
     Command("demo", "write a demo workbook (period 2026-10), validate and process it, and close "
-            "a corrected copy", 
+            "a corrected copy",
             handler=cmd_demo, book=False, arguments=_demo_args),
     Command("validate", "read every input sheet, write the Issues sheet", steps=(VALIDATE,),
             period=True, ribbon="validate"),

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
-from addin.demo.book import PlantedProblem, _cpf_check_digits, _format_cpf
 
-CORRECTED_KINDS = ("outside_period", "unreadable_number", "invalid_tax_id", "duplicate_bill")
+from addin.demo.book import PlantedProblem, _cpf_check_digits, _format_cpf
 
 
 def correct_planted(path: Path, planted: Sequence[PlantedProblem], period: str) -> list[str]:
