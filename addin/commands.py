@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from addin.jobs import JobResult, clear_marks_job, rules_job, validate_job
+from addin.jobs import JobResult, clear_marks_job, invoices_job, rules_job, validate_job
 from addin.runner import FileTarget, Step, run_steps
 
 Handler = Callable[[argparse.Namespace, "Command"], int]
@@ -26,6 +26,7 @@ Handler = Callable[[argparse.Namespace, "Command"], int]
 VALIDATE = Step("validate", validate_job, takes_period=True)
 RULES = Step("rules", rules_job)
 CLEAR = Step("clear", clear_marks_job)
+INVOICES = Step("process invoices", invoices_job, takes_period=True)
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,10 @@ for _command in (
             ribbon="audit_verify"),
 ):
     register(_command)
+
+register(Command("process invoices", "age receivables and payables as of the period end and "
+                 "forecast 13 weeks of cash (AR Aging, AP Aging, Invoice Status, Cash Forecast)",
+                 steps=(INVOICES,), period=True, ribbon="process_invoices"))
 
 GROUPS = {  # the help of a command group (the first word of two-word commands)
     "addin": "build or install the Excel add-in (backoffice.xlam)",
