@@ -36,6 +36,8 @@ FIXED_SCOPES = {
     "payment.over_outstanding": ["Payments.Amount"],
     "ap.duplicate_bill": ["Invoices.Invoice No (AP)"],
     "ap.possible_duplicate": ["Invoices.Invoice No (AP)"],
+    "payment.before_invoice": ["Payments.Payment Date (by the invoice's Issue Date; process invoices)"],
+    "aging.credit_balance": ["Invoices.Amount (paid above it by the period end; process invoices)"],
 }
 
 

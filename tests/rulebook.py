@@ -159,3 +159,14 @@ def drop_column(sheets: Sheets, sheet: str, header: str) -> None:
 def delete_row(sheets: Sheets, sheet: str, row: int) -> None:
     """Remove Excel row `row` (later rows move up)."""
     del sheets[sheet][row - 1]
+
+
+def run_invoices(sheets: Sheets) -> list[Issue]:
+    """Validation's issues and the invoices flow's, as `backoffice process invoices` reports
+    them (the job itself, on an in-memory book)."""
+    from datetime import UTC, datetime
+
+    from addin.jobs import Context, invoices_job
+
+    ctx = Context("tester", "host", datetime(2026, 11, 2, tzinfo=UTC))
+    return invoices_job(MemoryWorkbook("book.xlsx", sheets), ctx).issues
