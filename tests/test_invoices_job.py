@@ -206,6 +206,23 @@ def test_memory_and_file_adapters_write_the_same_sheets(processed):
         assert book.grid(sheet).rows() == memory.grid(sheet).rows(), sheet
 
 
+def test_the_ribbon_buttons_run_the_step_and_show_its_sheets(tmp_path, monkeypatch):
+    from fake_excel import Book
+
+    from addin.ribbon import DISPATCH
+
+    monkeypatch.delenv("BACKOFFICE_AUDIT_HEAD_DIR", raising=False)
+    book = Book(tmp_path / "live.xlsx", {name: [list(r) for r in rows] for name, rows in SHEETS.items()})
+    assert DISPATCH["process_invoices"](book) == ("Back Office", (
+        "AR Aging, AP Aging, Invoice Status and Cash Forecast written as of the period end."))
+    assert book.active is book.sheets["AR Aging"]
+    assert DISPATCH["cash_forecast"](book) == (
+        "Back Office", "Cash Forecast written: net expected over 13 weeks -1104.50.")
+    assert book.active is book.sheets["Cash Forecast"]
+    assert book.sheets["Cash Forecast"]["F7"].formula == "=F6+E7"
+    assert book.saves == 2
+
+
 # --------------------------------------------------------------------------- the demo book
 
 
