@@ -89,10 +89,10 @@ def _party_block(sheet: OutputSheet, table: AgingTable, heading: str, name: str,
         [party, *(from_cents(int(c)) for c in table.cents[i])] for i, party in enumerate(table.parties)]
     place = sheet.add(Block(columns, rows, heading=heading, table_name=name,
                             totals=tuple(c.header for c in columns[1:])))
-    first, last = table.labels[0], table.labels[-1]
+    first, last, totals = table.labels[0], table.labels[-1], table.row_totals
     for i, row in enumerate(rows):  # the place is known once added: each row sums its own cells
         row.append(Formula(f"=SUM({place.cell(i, first)}:{place.cell(i, last)})",
-                           from_cents(int(table.row_totals[i]))))
+                           from_cents(int(totals[i]))))
     return place
 
 
