@@ -354,9 +354,15 @@ def test_a_real_xlsx_file(tmp_path: Path):
                                                     D(0), D("1000.05")]
 
 
-def test_the_flow_rules_are_declared_like_the_catalogue_and_not_in_it():
+def test_the_flow_rules_are_in_the_catalogue_and_reported_by_the_flow_not_by_validate():
+    early = [[date(2026, 9, 1), "AR", "Acme", "A-1", 10.0, None]]  # before A-1's issue date
+    issued = [invoice("A-1", 0, 100.0, issued=date(2026, 10, 1))]
+    data = read(issued, early)
+    checked = validate(data.tables, data.config, data.config_cells, data.locale)
     for rule_id in ("payment.before_invoice", "aging.credit_balance"):
         the_rule = rule(rule_id)
         assert the_rule.severity == "warning" and the_rule.en != the_rule.pt
         assert "{" not in the_rule.message("pt-BR", column="C", value="V", detail="D")
-        assert rule_id not in {r.id for r in RULES}  # validation's catalogue: not run by validate
+        assert rule_id in {r.id for r in RULES}  # `process invoices` reports them (README table)
+        assert rule_id not in {i.rule for i in checked}  # validate alone never does
+    assert [i.rule for i in run(issued, early).issues] == ["payment.before_invoice"]
