@@ -168,6 +168,14 @@ def test_cash_forecast_weeks_net_and_cumulative_are_live_formulas(processed):
     assert len(openpyxl.load_workbook(path)["Cash Forecast"]._charts) == 1
 
 
+def test_the_human_summary_gives_the_aged_figures(tmp_path):
+    path = make_book(tmp_path / "book.xlsx")
+    done = cli("process", "invoices", path, "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert ("Aged as of 2026-10-31: 7 invoices, 7 open; outstanding AR 1645.50, AP 2800.00; "
+            "net cash over 13 weeks -1104.50 (Cash Forecast)") in " ".join(done.stdout.split())
+
+
 def test_dry_run_writes_nothing_and_period_moves_the_as_of_day(tmp_path):
     path = make_book(tmp_path / "book.xlsx")
     before = hashlib.sha256(path.read_bytes()).hexdigest()
