@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from addin.jobs import (
+    INVOICES_OUTCOME,
     PAYROLL_RUN,
     Context,
     JobResult,
@@ -67,7 +68,8 @@ def compute_close(book: Workbook, ctx: Context, period: str | None = None
 def computed(inputs: RunInputs) -> Computed:
     """What the run's flow steps already computed (RunInputs.memo): the close posts those
     results instead of running the engines again."""
-    return Computed(payroll=inputs.memo.get(PAYROLL_RUN))
+    return Computed(invoices=inputs.memo.get(INVOICES_OUTCOME),
+                    payroll=inputs.memo.get(PAYROLL_RUN))
 
 
 def close_job(book: Workbook, ctx: Context, period: str | None = None) -> CloseJobResult:

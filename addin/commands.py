@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from addin.jobs import JobResult, clear_marks_job, payroll_job, rules_job, validate_job
+from addin.jobs import JobResult, clear_marks_job, invoices_job, payroll_job, rules_job, validate_job
 from addin.runner import FileTarget, Step, run_steps
 
 Handler = Callable[[argparse.Namespace, "Command"], int]
@@ -27,6 +27,7 @@ VALIDATE = Step("validate", validate_job, takes_period=True)
 RULES = Step("rules", rules_job)
 CLEAR = Step("clear", clear_marks_job)
 PAYROLL = Step("process payroll", payroll_job, takes_period=True)
+INVOICES = Step("process invoices", invoices_job, takes_period=True)
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,9 @@ for _command in (
 ):
     register(_command)
 
+register(Command("process invoices", "age receivables and payables as of the period end and "
+                 "forecast 13 weeks of cash (AR Aging, AP Aging, Invoice Status, Cash Forecast)",
+                 steps=(INVOICES,), period=True, ribbon="process_invoices"))
 register(Command("process payroll", "gross-to-net payroll of the period: Payroll Register and "
                  "printable Payslips", steps=(PAYROLL,), period=True, ribbon="process_payroll"))
 
@@ -192,7 +196,7 @@ register(Command("process payroll", "gross-to-net payroll of the period: Payroll
 # every flow of the period, in the order the close needs them: orders allocate stock, stock is
 # valued, invoices aged, payroll run (each step one audit entry; the engines' passes are kept in
 # the run's RunInputs.memo, so a later step, and the close, reuse them)
-FLOW_STEPS: tuple[Step, ...] = (PAYROLL,)
+FLOW_STEPS: tuple[Step, ...] = (INVOICES, PAYROLL)
 
 register(Command("process all", "run every flow for the period", steps=FLOW_STEPS, period=True,
                  ribbon="process_all"))

@@ -74,6 +74,8 @@ def job_summary(result: JobResult, written: bool = True) -> None:
         _issues(result)
         if result.command == "process payroll":
             _payroll_figures(result.summary)
+        if result.command == "process invoices":
+            _invoice_figures(result.summary)
     elif result.command == "clear":
         out.print(f"Removed the marks Back Office had put on {result.workbook}'s input cells.")
     elif result.command == "rules":
@@ -205,6 +207,18 @@ def _payroll_figures(summary: dict[str, object]) -> None:
         out.print(f"Not paid: {left.get('other_period', 0)} rows of another period, "
                   f"{left.get('errors', 0)} rows with errors, "
                   f"{left.get('negative_net_pay', 0)} with negative net pay")
+
+
+def _invoice_figures(summary: dict[str, object]) -> None:
+    """What `process invoices` aged and the cash it expects."""
+    figures = summary.get("invoices")
+    if not isinstance(figures, dict):
+        out.print("[red]Invoices not aged:[/] the Config Period is not valid")
+        return
+    owed = figures["outstanding"]
+    out.print(f"Aged as of {figures['as_of']}: {figures['invoices']} invoices, {figures['open']} "
+              f"open; outstanding AR {owed['AR']}, AP {owed['AP']}; net cash over 13 weeks "
+              f"{figures['cumulative_13_weeks']} (Cash Forecast)")
 
 
 def close_summary(results: list[JobResult]) -> None:

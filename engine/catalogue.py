@@ -50,6 +50,9 @@ FIXED_SCOPES = {
     "accounts.unknown_role": ["Accounts.Role (by close)"],
     "accounts.repeated_role": ["Accounts.Role (by close)"],
     "journal.no_rate": ["Invoices.Issue Date", "Payments.Payment Date (by close)"],
+    # process invoices
+    "payment.before_invoice": ["Payments.Payment Date (by the invoice's Issue Date; process invoices)"],
+    "aging.credit_balance": ["Invoices.Amount (paid above it by the period end; process invoices)"],
 }
 
 

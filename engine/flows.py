@@ -16,7 +16,8 @@ from engine.accounts import chart_from_table
 from engine.aging import AgingResult, age
 from engine.aging_inputs import invoices_from_table, payments_from_table
 from engine.cashflow import CashForecast, forecast
-from engine.fx_rates import fx_rates_from_table
+from engine.fx import rates_from_table
+from engine.invoices import InvoicesOutcome
 from engine.issues import Issue, Severity
 from engine.payroll_result import PayrollResult
 from engine.payroll_run import PayrollRun, process_payroll
@@ -43,6 +44,7 @@ class Computed:
     """The flows' engine passes a run's steps already made (None: not made, compute it)."""
 
     stock: StockOutcome | None = None
+    invoices: InvoicesOutcome | None = None
     payroll: PayrollRun | None = None
 
 
@@ -58,7 +60,7 @@ def run_flows(tables: Mapping[str, Table], config: Mapping[str, str], settings: 
     the passes in `computed` are reused as they are."""
     computed = computed or Computed()
     locale, functional = settings.locale, settings.functional_currency
-    rates = fx_rates_from_table(tables.get("FX Rates"), functional)
+    rates = rates_from_table(tables.get("FX Rates"), functional)
     chart, chart_issues = chart_from_table(tables.get("Accounts"), locale)
     found: list[Issue] = list(chart_issues)
     stock = None
@@ -74,7 +76,10 @@ def run_flows(tables: Mapping[str, Table], config: Mapping[str, str], settings: 
     payments = payments_from_table(payments_table,
                                    error_rows(issues, payments_table.sheet) if payments_table else ())
     aging = cash = None
-    if invoices_table is not None:
+    if computed.invoices is not None:
+        aging, cash = computed.invoices.aging, computed.invoices.forecast
+        found += aging.issues
+    elif invoices_table is not None:
         aging = age(invoices, payments, period.last_day, rates, settings.aging_buckets, locale)
         cash = forecast(aging)
         found += aging.issues

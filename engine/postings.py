@@ -15,7 +15,7 @@ One builder per source, each records in, entries out, with its issues as values:
 - FX revaluation: each open foreign-currency invoice restated at the period-end rate (its
   outstanding amount at that rate, as the aging reports it, less what it is carried at).
 
-Foreign amounts are first posted at the rate on or before their date (engine.fx_rates); each
+Foreign amounts are first posted at the rate on or before their date (engine.fx); each
 amount is converted once and rounded half-up, and an entry's last leg takes what the others
 leave, so it balances to the cent. What is dated before the period was posted in its own
 period; what is dated after it is cut off (invoices so left out are listed).
@@ -33,7 +33,7 @@ import numpy as np
 from engine.accounts import Chart
 from engine.aging import match_payments
 from engine.aging_inputs import InvoiceInputs, PaymentInputs
-from engine.fx_rates import FxRates
+from engine.fx import RateBook
 from engine.issues import Issue
 from engine.journal import (
     AP_BILL,
@@ -70,7 +70,7 @@ class PostingInputs:
 
     period: Period
     chart: Chart
-    rates: FxRates
+    rates: RateBook
     invoices: InvoiceInputs
     payments: PaymentInputs
     stock: StockOutcome | None = None

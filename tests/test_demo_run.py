@@ -33,15 +33,15 @@ def test_the_demo_ends_with_a_successful_close(demo):
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert "Month-end close 2026-10: CLOSED" in lines
-    assert "  PASS  Validation clean: 0 errors, 3 warnings" in lines
-    assert "  PASS  Trial balance debits = credits: debits 1,388,732.05 = credits 1,388,732.05" \
+    assert "  PASS  Validation clean: 0 errors, 4 warnings" in lines
+    assert "  PASS  Trial balance debits = credits: debits 1,623,369.27 = credits 1,623,369.27" \
         in lines
     assert "  corrected Orders!F190: quantity typed as the number 1" in lines
     closed = openpyxl.load_workbook(path.with_name("backoffice-demo-closed.xlsx"))
     assert [c.value for c in closed["Periods"][2]][:2] == ["2026-10", "Closed"]
     assert closed["Orders"]["F190"].value == 1 and closed["Payroll"]["I19"].value == "666.971.697-45"
     actions = [r[4] for r in closed["Audit Log"].iter_rows(min_row=2, values_only=True)]
-    assert actions == ["validate", "process payroll", "close"]
+    assert actions == ["validate", "process invoices", "process payroll", "close"]
     assert {"Journal", "Trial Balance", "Close Report"} <= set(closed.sheetnames)
 
 
@@ -49,12 +49,12 @@ def test_the_demo_book_shows_the_planted_problems_and_is_processed(demo):
     path, _ = demo
     book = openpyxl.load_workbook(path)
     cells = {f"{row[0]}!{row[1]}" for row in book["Issues"].iter_rows(min_row=2, values_only=True)}
-    assert {"Orders!F190", "Orders!C4", "Payroll!I19", "Payments!E46", "Invoices!A91",
+    assert {"Orders!F190", "Orders!C4", "Payroll!I19", "Payments!E46", "Invoices!A95",
             "Payroll!J23"} <= cells  # J23: process payroll's own warning (no bank account)
     assert book["Orders"]["F190"].comment is not None  # the README's smoke test looks at it
     assert "Payroll Register" in book.sheetnames and "Close Report" not in book.sheetnames
     actions = [r[4] for r in book["Audit Log"].iter_rows(min_row=2, values_only=True)]
-    assert actions == ["validate", "process payroll"]
+    assert actions == ["validate", "process invoices", "process payroll"]
 
 
 def test_the_demo_json_and_no_overwrite_without_force(demo):
@@ -66,7 +66,7 @@ def test_the_demo_json_and_no_overwrite_without_force(demo):
     out = json.loads(again.stdout)
     assert out["command"] == "demo" and out["ok"] is False  # the planted errors
     assert {(i["sheet"], i["cell"]) for i in out["issues"] if i["severity"] == "error"} == {
-        ("Orders", "F190"), ("Payroll", "I19"), ("Invoices", "A91")}
+        ("Orders", "F190"), ("Payroll", "I19"), ("Invoices", "A95")}
     closed = out["summary"]["closed_book"]
     assert closed["closed"] is True and closed["workbook"] == "backoffice-demo-closed.xlsx"
     assert [c["status"] for c in closed["checklist"]] == ["pass", "pass", "pass", "n/a", "n/a",

@@ -1,0 +1,72 @@
+"""`close` and `process all` as runs of steps: the close runs validate, every flow's step, then
+close, in one session; the close posts what the flow steps computed in that run (the engines run
+once per run, RunInputs.memo), so the journal matches the flows' sheets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from rulebook import clean_sheets
+
+import addin.jobs
+import engine.flows
+import engine.payroll_run
+from addin.commands import COMMANDS
+from addin.jobs import Context
+from workbooks.memory import MemoryWorkbook
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, calls: list[str]) -> None:
+    real = getattr(module, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(module, name, counted)
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every engine pass of a flow made during the test, by name."""
+    made: list[str] = []
+    _counting(monkeypatch, engine.payroll_run, "process_payroll", made)
+    _counting(monkeypatch, engine.flows, "process_payroll", made)
+    _counting(monkeypatch, addin.jobs, "process_invoices", made)
+    _counting(monkeypatch, engine.flows, "age", made)
+    return made
+
+
+def _run(command: str) -> tuple[MemoryWorkbook, list[Any]]:
+    book = MemoryWorkbook("book.xlsx", clean_sheets())
+    ctx = Context("tester", "host", datetime(2026, 11, 2, tzinfo=UTC))
+    return book, [step.run(book, ctx) for step in COMMANDS[command].steps]
+
+
+def test_close_runs_validate_the_flows_then_close():
+    assert [s.action for s in COMMANDS["close"].steps] == [
+        "validate", *[s.action for s in COMMANDS["process all"].steps], "close"]
+    assert [s.action for s in COMMANDS["process all"].steps] == [
+        "process invoices", "process payroll"]
+
+
+def test_the_close_reuses_the_flow_steps_engine_passes(calls):
+    book, results = _run("close")
+    assert [r.command for r in results] == ["validate", "process invoices", "process payroll",
+                                            "close"]
+    assert sorted(calls) == ["process_invoices", "process_payroll"]  # once each, none again
+    closing = results[-1]
+    assert closing.summary["closed"] is True
+    # the journal posts the payroll the payroll step wrote on its register
+    assert str(closing.summary["figures"]["payroll_cost"]) == \
+        results[2].summary["total_cost"]
+
+
+def test_a_close_alone_computes_each_flow_once(calls):
+    from addin.close_jobs import close_job
+
+    book = MemoryWorkbook("book.xlsx", clean_sheets())
+    ctx = Context("tester", "host", datetime(2026, 11, 2, tzinfo=UTC))
+    assert close_job(book, ctx).summary["closed"] is True
+    assert sorted(calls) == ["age", "process_payroll"]  # engine.flows computes what no step did
