@@ -52,7 +52,7 @@ def test_close_runs_validate_the_flows_then_close():
 
 
 def test_the_close_reuses_the_flow_steps_engine_passes(calls):
-    book, results = _run("close")
+    _book, results = _run("close")
     assert [r.command for r in results] == ["validate", "process invoices", "process payroll",
                                             "close"]
     assert sorted(calls) == ["process_invoices", "process_payroll"]  # once each, none again
