@@ -42,13 +42,13 @@ def close_report_output(result: CloseResult, issues: Sequence[Issue], status: st
                         company: str, currency: str) -> OutputSheet:
     """The Close Report of a close run (`status`: Closed, Blocked or Dry run)."""
     sheet = OutputSheet(CLOSE_REPORT_SHEET, currency=currency, printable=True)
-    sheet.add(Block([OutputColumn("Close", width=30), OutputColumn("Value", width=60)],
+    sheet.add(Block([OutputColumn("Close", width=30), OutputColumn("Value", width=24)],
                     [["Company", company], ["Period", result.period], ["Status", status],
                      ["By", by], ["At", at]],
                     heading=f"Month-end close {result.period}", table=False,
                     bold_rows=frozenset({2})))
     sheet.add(Block([OutputColumn("Step", width=30), OutputColumn("Status", width=10),
-                     OutputColumn("Detail", width=90)],
+                     OutputColumn("Detail", width=56)],
                     [[c.step, c.status.upper() if c.status != "n/a" else "n/a", c.detail]
                      for c in result.checks], heading="Checklist", table_name="BO_CloseChecklist"))
     figures = sheet.add(Block([OutputColumn("Figure", width=30), OutputColumn("Amount", _M, 18),
@@ -172,7 +172,7 @@ def _issues_block(sheet: OutputSheet, issues: Sequence[Issue]) -> None:
     links = {(n, 1): i.address for n, i in enumerate(ordered) if i.cell}
     sheet.add(Block([OutputColumn("Sheet", width=16), OutputColumn("Cell", width=8),
                      OutputColumn("Rule", width=24), OutputColumn("Severity", width=10),
-                     OutputColumn("Message", width=90)], rows, heading="Issues (errors block the close)",
+                     OutputColumn("Message", width=60)], rows, heading="Issues (errors block the close)",
                     links=links, table_name="BO_CloseIssues"))
 
 
