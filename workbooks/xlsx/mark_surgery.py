@@ -235,7 +235,7 @@ class _Sheet:
         insertion: list[Splice] = []
         if vml is None:
             vml = self.edit.free("xl/drawings/vmlDrawing{}.vml")
-            self.edit.write(vml, new_vml(self._free_block()))
+            self.edit.write(vml, new_vml(max(self._blocks_used() | {0}) + 1))
             self.edit.default("vml", CT_VML)
             rid = self._add_rel(RT_VML, vml)
             legacy = f'<legacyDrawing xmlns:r="{REL}" r:id="{rid}"/>'
@@ -249,19 +249,21 @@ class _Sheet:
             self._add_rel(RT_COMMENTS, comments)
             created["comments"] = "1"
         comments_xml, vml_xml, added, new_type = add_notes(
-            self.edit.read(comments) or b"", self.edit.read(vml) or b"", notes)
+            self.edit.read(comments) or b"", self.edit.read(vml) or b"", notes,
+            self._blocks_used(but=vml))
         if new_type and not created.get("vml"):
             created["shapetype"] = "1"
         self.edit.write(comments, comments_xml)
         self.edit.write(vml, vml_xml)
         return set(added), insertion, created
 
-    def _free_block(self) -> int:
+    def _blocks_used(self, but: str | None = None) -> set[int]:
+        """The shape-id blocks the book's VML drawings (`but` that one) use."""
         used: set[int] = set()
         for member in self.edit.taken:
-            if member.endswith(".vml"):
+            if member.endswith(".vml") and member != but:
                 used |= idmap_blocks(self.edit.read(member) or b"")
-        return max(used | {0}) + 1
+        return used
 
     def _add_rel(self, rtype: str, target: str) -> str:
         path = rels_path(self.part)
