@@ -70,6 +70,16 @@ class PackageEdit:
     taken: set[str]
     prefetched: dict[str, Future[Inflated]] = field(default_factory=dict)  # big parts, inflated ahead
     ahead: dict[str, Inflated] = field(default_factory=dict)
+    _mark_styles: dict[tuple[int, str], int] = field(default_factory=dict)
+
+    def mark_style(self, base_xf: int, level: str) -> int:
+        """StyleBook.mark_style, once per (style, level): thousands of marks share a handful of
+        styles, and each new lookup compares the new format with every cellXfs entry."""
+        key = (base_xf, level)
+        found = self._mark_styles.get(key)
+        if found is None:
+            found = self._mark_styles[key] = self.styles.mark_style(base_xf, level)
+        return found
 
     def read(self, part: str) -> bytes | None:
         """A part as changed so far in this save, or as stored."""
@@ -155,7 +165,7 @@ class _Sheet:
             xml, _ = edit_styles(xml, [_restore(r) for r in ours.values()])  # rare old two passes
             ours, current = {}, {}
         marked = {m.cell for m in new}
-        mark_style = self.edit.styles.mark_style
+        mark_style = self.edit.mark_style
         edits = [_restore(r) for cell, r in ours.items() if cell not in marked]
         for m in new:
             if m.cell not in ours:  # every mark finds or makes its cell
