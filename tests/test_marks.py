@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from ooxml_audit import describe, findings, new_findings
 from openpyxl.formatting.rule import DataBarRule
 from openpyxl.worksheet.table import Table
 from shared import CORPUS
@@ -230,6 +231,20 @@ def test_every_cell_gets_its_note_past_one_id_block(tmp_path):
     after = _parts(book)
     assert not [n for n in after if n.endswith(".vml") or "comments" in n]
     assert after["xl/worksheets/sheet1.xml"] == before["xl/worksheets/sheet1.xml"]
+
+
+def test_notes_in_two_id_blocks_are_sound_ooxml(tmp_path):
+    """A drawing whose idmap lists two blocks ("1,2") adds no finding of the Open XML validator
+    (openxml-audit, with Excel's app-compat rules)."""
+    book = tmp_path / "two-blocks.xlsx"
+    wb = openpyxl.Workbook()
+    for r in range(1, 1031):
+        wb.active.cell(r, 1, r)
+    wb.save(book)
+    clean = findings(book)
+    _mark(book, [Mark("Sheet", f"A{r}", MarkLevel.WARNING, f"check {r}") for r in range(1, 1031)])
+    assert _idmap(_vml_of(book)) == {1, 2}
+    assert not new_findings(book, clean), describe(new_findings(book, clean))
 
 
 def test_note_ids_skip_the_blocks_of_other_drawings(tmp_path):
