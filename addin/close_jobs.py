@@ -81,9 +81,11 @@ def close_job(book: Workbook, ctx: Context, period: str | None = None) -> CloseJ
     entry = record_audit(book, ctx, action, result.period, close_details(result))
     entries = ctx.chain.entries if ctx.chain is not None else read_audit_log(book)
     currency, chart = settings.functional_currency, result.flows.postings.chart
-    book.write_sheet(journal_output(result.journal, chart, currency))
-    book.write_sheet(trial_balance_output(result.trial_balance,
-                                          journal_place(result.journal, chart, currency), currency))
+    journal = journal_output(result.journal, chart, currency)  # laid out once (a row a posting)
+    book.write_sheet(journal)
+    place = journal.place(0) if result.journal.entries else journal_place(result.journal, chart,
+                                                                          currency)
+    book.write_sheet(trial_balance_output(result.trial_balance, place, currency))
     book.write_sheet(close_report_output(result, issues, "Blocked" if result.blocked else "Closed",
                                          entry.user, entry.timestamp, issue_trend(entries),
                                          settings.company, currency))

@@ -74,7 +74,7 @@ def write_book(path: Path, lines: int, invoices: int, employees: int, movements:
     stock.write_row(0, 0, ("SKU", "Description", "Opening Qty", "Opening Unit Cost",
                            "Reorder Point", "Reorder Qty"))
     for r, code in enumerate(codes, 1):  # enough on hand that the month's demand rarely runs out
-        stock.write_row(r, 0, (code, f"Item {code}", rng.randrange(200, 600),
+        stock.write_row(r, 0, (code, f"Item {code}", rng.randrange(600, 1000),
                                rng.randrange(500, 20000) / 100, 50, 100))
     moves = book.add_worksheet("Stock Movements")
     moves.write_row(0, 0, ("Date", "SKU", "Type", "Quantity", "Unit Cost", "Reference"))
