@@ -1,0 +1,113 @@
+"""LibreOffice Calc with backoffice.oxt installed, headless, driven over UNO, for the tests.
+
+`CalcOffice(oxt)` makes a fresh user profile, installs the extension into it with `unopkg add`
+(as the profile's user: unopkg refuses to run as root without --shared, which would write into
+the LibreOffice installation, so as root everything here runs as `nobody`), starts soffice
+headless listening on a pipe, and `drive(actions)` runs tests/calc_driver.py under
+/usr/bin/python3 (the Python that imports `uno`) as the same user. Files it opens must be in
+`self.home` (made readable and writable for that user by `place`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from libreoffice import _REGISTRY, soffice_path
+
+DRIVER = Path(__file__).resolve().parent / "calc_driver.py"
+SYSTEM_PYTHON = "/usr/bin/python3"
+NOBODY = 65534
+TIMEOUT_S = 120.0
+
+
+class CalcOffice:
+    """One soffice process with a fresh profile and the extension installed."""
+
+    def __init__(self, oxt: Path) -> None:
+        self.user = NOBODY if os.geteuid() == 0 else None
+        self.home = Path(tempfile.mkdtemp(prefix="bo-calc-"))
+        self.home.chmod(0o777)  # the unprivileged user writes here; /tmp's sticky bit protects it
+        self.profile = self.home / "profile"
+        (self.profile / "user").mkdir(parents=True)
+        (self.profile / "user" / "registrymodifications.xcu").write_text(_REGISTRY, encoding="utf-8")
+        self.pipe = f"bo_calc_{os.getpid()}_{self.home.name[-8:]}"
+        self.env = {**os.environ, "HOME": str(self.home), "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+        for name in ("LANGUAGE", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"):
+            self.env.pop(name, None)
+        self.oxt = self.place(oxt)
+        self._chown(self.home)
+        started = time.monotonic()
+        done = self._run(["unopkg", "add", "--suppress-license", str(self.oxt),
+                          f"-env:UserInstallation={self.profile.as_uri()}"])
+        if done.returncode != 0:
+            raise AssertionError(f"unopkg add failed ({done.returncode}): {done.stderr}{done.stdout}")
+        self.install_seconds = time.monotonic() - started
+        self.process = subprocess.Popen(
+            [soffice_path(), "--headless", "--invisible", "--norestore", "--nologo", "--nolockcheck",
+             f"-env:UserInstallation={self.profile.as_uri()}",
+             f"--accept=pipe,name={self.pipe};urp;StarOffice.ComponentContext"],
+            env=self.env, user=self.user, group=self.user, extra_groups=[] if self.user else None,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+            start_new_session=True)
+
+    def place(self, path: Path, name: str | None = None) -> Path:
+        """Copy a file into the office's home (where its user can read and write it)."""
+        target = self.home / (name or Path(path).name)
+        shutil.copyfile(path, target)
+        target.chmod(0o666)
+        return target
+
+    def drive(self, actions: list[dict[str, Any]]) -> list[Any]:
+        """Run the driver's actions (see tests/calc_driver.py); their results."""
+        done = self._run([SYSTEM_PYTHON, str(DRIVER), self.pipe, json.dumps(actions)])
+        if done.returncode != 0:
+            raise AssertionError(f"calc driver failed ({done.returncode}): {done.stderr[-3000:]}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def close(self) -> None:
+        """Ask soffice to quit; kill its process group if it does not."""
+        with contextlib.suppress(AssertionError, subprocess.TimeoutExpired):
+            self._run([SYSTEM_PYTHON, str(DRIVER), self.pipe, '[{"terminate": true}]'], timeout=20)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=15)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def __enter__(self) -> CalcOffice:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _chown(self, path: Path) -> None:
+        if self.user is None:
+            return
+        for root, dirs, files in os.walk(path):
+            for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
+                os.chown(name, self.user, self.user)
+
+    def _run(self, args: list[str], timeout: float = TIMEOUT_S) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.Popen(args, env=self.env, user=self.user, group=self.user,
+                                extra_groups=[] if self.user else None, cwd=self.home,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            stdout, stderr = proc.communicate()
+            raise AssertionError(f"timed out after {timeout:.0f} s: {args[:3]}\n{stderr}") from None
+        return subprocess.CompletedProcess(args, proc.returncode, stdout, stderr)

@@ -1,0 +1,167 @@
+"""Back Office in the real LibreOffice Calc, headless: backoffice.oxt installed with unopkg into a
+fresh profile, formulas typed into cells and recalculated, the toolbar's "Validate workbook"
+dispatched on the open document and saved; the answers compared with the formula functions'
+own (udfs/) and the saved file with the CLI's run on a copy of the same workbook.
+
+One LibreOffice session serves the module (about 3 s: install, start, formulas, validate).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sysconfig
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from calc_office import CalcOffice
+
+from addin.cli import main as backoffice
+from addin.demo.book import build_demo_workbook
+from addin.libreoffice.build import build_oxt
+from udfs.functions import BO_PARSE_DATE, BO_PARSE_NUMBER, BO_TAXID_VALID, BO_VALIDATE
+from udfs.payroll import BO_INSS, BO_IRRF, BO_NET_PAY
+
+pytestmark = pytest.mark.libreoffice
+PROJECT = Path(__file__).resolve().parents[1]
+VALID_CPF, BAD_CPF = "529.982.247-25", "529.982.247-26"
+
+
+def _inputs(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Inputs"
+    for ref, value in {"A1": 5000, "A2": "1.234,56", "A3": "31/10/2026", "A4": VALID_CPF,
+                       "A5": BAD_CPF, "A6": 12000, "A7": "31/02/2026"}.items():
+        ws[ref] = value
+    wb.save(path)
+    return path
+
+
+def first(answer: Any) -> Any:
+    """The top-left cell of a function's answer (a wrong argument gives one "#BO!" text)."""
+    return answer if isinstance(answer, str) else answer[0][0]
+
+
+# Cells and formulas (Calc syntax: ";" between arguments), with the udfs/ function's own answer.
+FORMULAS: dict[str, tuple[str, Any]] = {
+    "Inputs.B1": ("=BO_INSS(A1)", BO_INSS(5000)[0][0]),
+    "Inputs.B2": ('=BO_PARSE_NUMBER(A2;"pt-BR")', BO_PARSE_NUMBER([["1.234,56"]], "pt-BR")[0][0]),
+    "Inputs.B3": ("=BO_PARSE_DATE(A3)", float((date(2026, 10, 31) - date(1899, 12, 30)).days)),
+    "Inputs.B4": ("=BO_TAXID_VALID(A4)", BO_TAXID_VALID([[VALID_CPF]])[0][0]),
+    "Inputs.B5": ('=BO_TAXID_VALID(A5;"CPF")', BO_TAXID_VALID([[BAD_CPF]], "CPF")[0][0]),
+    "Inputs.B6": ('=BO_TAXID_VALID(A4;"passport")', first(BO_TAXID_VALID([[VALID_CPF]], "passport"))),
+    "Inputs.B7": ("=BO_PARSE_DATE(A7)", BO_PARSE_DATE([["31/02/2026"]])[0][0]),
+    "Inputs.B8": ("=BO_INSS(A6)", BO_INSS(12000)[0][0]),
+}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Build and install the extension, then in one session: formulas on Inputs, validation of
+    the demo workbook's Orders and Payroll ranges by BO_VALIDATE, and the Validate button on a
+    copy of the demo workbook; the CLI validates another copy."""
+    folder = tmp_path_factory.mktemp("calc")
+    oxt = build_oxt(folder / "oxt", [str(PROJECT), sysconfig.get_paths()["purelib"]])
+    demo = build_demo_workbook(folder / "demo.xlsx") and folder / "demo.xlsx"
+    cli_copy = shutil.copyfile(demo, folder / "cli.xlsx")
+    cli_code = backoffice(["validate", str(cli_copy)])
+    with CalcOffice(oxt) as office:
+        inputs = office.place(_inputs(folder / "inputs.xlsx"))
+        book = office.place(demo, "calc.xlsx")
+        results = office.drive([
+            {"open": str(inputs)},
+            {"formulas": {cell: formula for cell, (formula, _) in FORMULAS.items()}},
+            {"array": ["Inputs.C1:F1", "=BO_NET_PAY(A1;2)"]},
+            {"array": ["Inputs.C2:F2", "=BO_IRRF(A6)"]},
+            {"read": "Inputs.B1:F8"},
+            {"close": True},
+            {"open": str(book)},
+            {"array": ["Payroll.L1:S3", '=BO_VALIDATE(A1:J26;"Payroll";"Payroll!A1")']},
+            {"array": ["Orders.M3:T5", '=BO_VALIDATE(A3:K303;"Orders";"Orders!A3")']},
+            {"read": "Payroll.L1:S3"},
+            {"read": "Orders.M3:T5"},
+            {"close": True},
+            {"open": str(book)},
+            {"dispatch": "org.backoffice.jobs:validate"},
+            {"dispatch": "org.backoffice.jobs:audit_verify"},
+            {"dispatch": "org.backoffice.jobs:no_such_button"},
+            {"close": True},
+        ])
+        saved = folder / "calc.xlsx"
+        shutil.copyfile(book, saved)
+        head = office.home / "calc.xlsx.audit-head.json"
+        shutil.copyfile(head, folder / head.name)
+        install_seconds = office.install_seconds
+    return {"results": results, "cli": cli_copy, "cli_code": cli_code, "calc": saved,
+            "demo": demo, "install_seconds": install_seconds}
+
+
+def test_formula_functions_compute_in_calc_as_in_python(run):
+    values = run["results"][4]["values"]
+    for index, (cell, (_, expected)) in enumerate(FORMULAS.items()):
+        got = values[index][0]
+        expected = float(expected) if isinstance(expected, bool) else expected
+        assert got == expected, (cell, got, expected, values)
+    assert values[0][0] == 501.51
+    assert values[2][0] == 46326.0  # 2026-10-31 as a date serial
+    assert values[5][0].startswith('#BO! kind "passport" is not CPF, CNPJ or blank')
+    assert values[6][0].startswith("#BO! ")
+
+
+def test_array_functions_fill_a_sized_array_formula(run):
+    values = run["results"][4]["values"]
+    assert values[0][1:5] == [float(v) for v in BO_NET_PAY(5000, 2)[0]]
+    assert values[1][1:5] == [float(v) for v in BO_IRRF(12000)[0]]
+    assert values[0][1:5][0] == 5000.0 and values[0][4] == 5000.0 - values[0][2] - values[0][3]
+
+
+def _rows(path: Path, sheet: str, top: int, left: int, height: int, width: int) -> list[list[Any]]:
+    ws = openpyxl.load_workbook(path)[sheet]
+    return [[ws.cell(top + r, left + c).value for c in range(width)] for r in range(height)]
+
+
+def test_bo_validate_on_a_range_in_calc_equals_the_excel_door(run):
+    demo = run["demo"]
+    payroll = BO_VALIDATE(_rows(demo, "Payroll", 1, 1, 26, 10), "Payroll", "Payroll!A1")
+    orders = BO_VALIDATE(_rows(demo, "Orders", 3, 1, 301, 11), "Orders", "Orders!A3")
+    for got, expected in ((run["results"][9], payroll), (run["results"][10], orders)):
+        rows = [[None if v == "" else v for v in row] for row in got["values"]]
+        expected = [[float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in row]
+                    + [None] * (8 - len(row)) for row in expected]
+        assert rows[:len(expected)] == expected
+    assert run["results"][9]["values"][1][:2] == ["Payroll", "I19"]
+    assert run["results"][10]["values"][1][:2] == ["Orders", "F190"]
+
+
+def test_validate_button_on_the_open_document_says_what_it_found(run):
+    assert run["results"][13] == ("Back Office\n3 errors and 2 warnings: see the Issues sheet "
+                                  "and the marked cells.")
+    assert run["results"][14] == "Back Office\nAudit log intact: 1 entries verified."
+    assert run["results"][15] == 'Back Office: not done\nThere is no Back Office button "no_such_button".'
+
+
+def test_the_saved_document_has_the_clis_sheets_and_numbers(run):
+    assert run["cli_code"] == 1  # the demo's planted errors
+    cli, calc = openpyxl.load_workbook(run["cli"]), openpyxl.load_workbook(run["calc"])
+    assert calc.sheetnames == cli.sheetnames
+    issues = [list(r) for r in cli["Issues"].iter_rows(values_only=True)]
+    assert [list(r) for r in calc["Issues"].iter_rows(values_only=True)] == issues
+    assert len(issues) == 6 and issues[1][:2] == ["Invoices", "A91"]
+    assert calc["Issues"]["B2"].hyperlink.location == "Invoices!A91"
+    cli_log = [list(r) for r in cli["Audit Log"].iter_rows(values_only=True)]
+    calc_log = [list(r) for r in calc["Audit Log"].iter_rows(values_only=True)]
+    assert calc_log[0] == cli_log[0] and len(calc_log) == len(cli_log) == 2
+    same = [0, 4, 5, 6, 7, 8]  # Seq, action, period, details, input hash, previous hash
+    assert [calc_log[1][i] for i in same] == [cli_log[1][i] for i in same]
+    for ref in ("F190", "C4"):  # the marked input cells: fill and note, as the CLI marks them
+        assert calc["Orders"][ref].fill.fgColor.rgb == cli["Orders"][ref].fill.fgColor.rgb
+        assert calc["Orders"][ref].comment.text == cli["Orders"][ref].comment.text
+    assert calc["_BackOffice"].sheet_state == "hidden"
+
+
+def test_audit_verify_passes_on_the_file_calc_saved(run, capsys):
+    assert backoffice(["audit", "verify", str(run["calc"])]) == 0
+    assert "1 entries" in capsys.readouterr().out.replace("entry", "entries")
