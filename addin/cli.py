@@ -47,8 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     addin_sub = addin.add_subparsers(dest="addin_command", required=True, metavar="ACTION")
     build = _command(addin_sub, "build", "build backoffice.xlam from the text sources")
     build.add_argument("--out", type=Path, default=Path("build"), help="folder (default build/)")
-    _command(addin_sub, "install", "build the add-in for this Python and put it where Excel "
-             "loads it (Windows, macOS)")
+    install_cmd = _command(addin_sub, "install", "build the add-in for this Python and put it where "
+                       "Excel loads it (Windows, macOS)")
+    for action in (build, install_cmd):  # --target libreoffice: backoffice.oxt (addin/libreoffice)
+        action.add_argument("--target", choices=["excel", "libreoffice"], default="excel",
+                            help="excel: backoffice.xlam (default); libreoffice: backoffice.oxt")
 
     audit = _command(sub, "audit", "show or verify the tamper-evident audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
@@ -164,6 +167,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_addin(args: argparse.Namespace) -> int:
     from addin.install import build, install
 
+    if args.target == "libreoffice":
+        from addin.libreoffice import build as oxt_build
+        from addin.libreoffice import install as oxt_install
+
+        build, install = oxt_build.build_oxt, oxt_install.install
     target = build(args.out) if args.addin_command == "build" else install()
     if args.json:
         print(json.dumps({"ok": True, "command": f"addin {args.addin_command}", "addin": str(target)}))

@@ -32,31 +32,43 @@ TIMEOUT_S = 120.0
 class CalcOffice:
     """One soffice process with a fresh profile and the extension installed."""
 
-    def __init__(self, oxt: Path) -> None:
+    def __init__(self, oxt: Path | None = None) -> None:
         self.user = NOBODY if os.geteuid() == 0 else None
         self.home = Path(tempfile.mkdtemp(prefix="bo-calc-"))
         self.home.chmod(0o777)  # the unprivileged user writes here; /tmp's sticky bit protects it
         self.profile = self.home / "profile"
-        (self.profile / "user").mkdir(parents=True)
-        (self.profile / "user" / "registrymodifications.xcu").write_text(_REGISTRY, encoding="utf-8")
         self.pipe = f"bo_calc_{os.getpid()}_{self.home.name[-8:]}"
         self.env = {**os.environ, "HOME": str(self.home), "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
         for name in ("LANGUAGE", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"):
             self.env.pop(name, None)
-        self.oxt = self.place(oxt)
-        self._chown(self.home)
-        started = time.monotonic()
-        done = self._run(["unopkg", "add", "--suppress-license", str(self.oxt),
-                          f"-env:UserInstallation={self.profile.as_uri()}"])
-        if done.returncode != 0:
-            raise AssertionError(f"unopkg add failed ({done.returncode}): {done.stderr}{done.stdout}")
-        self.install_seconds = time.monotonic() - started
+        self.process: subprocess.Popen[bytes] | None = None
+        self.install_seconds = 0.0
+        if oxt is not None:
+            self.prepare(self.profile)
+            started = time.monotonic()
+            done = self.run(["unopkg", "add", "--suppress-license", str(self.place(oxt)),
+                             f"-env:UserInstallation={self.profile.as_uri()}"])
+            if done.returncode != 0:
+                raise AssertionError(f"unopkg add failed ({done.returncode}): {done.stderr}{done.stdout}")
+            self.install_seconds = time.monotonic() - started
+            self.start()
+
+    def prepare(self, profile: Path) -> None:
+        """A user profile with recalculation on load and the en-US locale."""
+        (profile / "user").mkdir(parents=True, exist_ok=True)
+        (profile / "user" / "registrymodifications.xcu").write_text(_REGISTRY, encoding="utf-8")
+        self.chown(self.home)
+
+    def start(self, profile: Path | None = None) -> None:
+        """Start soffice headless on `profile` (default: the one unopkg installed into)."""
+        self.profile = profile or self.profile
+        self.chown(self.home)
         self.process = subprocess.Popen(
             [soffice_path(), "--headless", "--invisible", "--norestore", "--nologo", "--nolockcheck",
              f"-env:UserInstallation={self.profile.as_uri()}",
              f"--accept=pipe,name={self.pipe};urp;StarOffice.ComponentContext"],
             env=self.env, user=self.user, group=self.user, extra_groups=[] if self.user else None,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
             start_new_session=True)
 
     def place(self, path: Path, name: str | None = None) -> Path:
@@ -64,19 +76,23 @@ class CalcOffice:
         target = self.home / (name or Path(path).name)
         shutil.copyfile(path, target)
         target.chmod(0o666)
+        self.chown(target)
         return target
 
     def drive(self, actions: list[dict[str, Any]]) -> list[Any]:
         """Run the driver's actions (see tests/calc_driver.py); their results."""
-        done = self._run([SYSTEM_PYTHON, str(DRIVER), self.pipe, json.dumps(actions)])
+        done = self.run([SYSTEM_PYTHON, str(DRIVER), self.pipe, json.dumps(actions)])
         if done.returncode != 0:
             raise AssertionError(f"calc driver failed ({done.returncode}): {done.stderr[-3000:]}")
         return json.loads(done.stdout.strip().splitlines()[-1])
 
     def close(self) -> None:
         """Ask soffice to quit; kill its process group if it does not."""
+        if self.process is None:
+            shutil.rmtree(self.home, ignore_errors=True)
+            return
         with contextlib.suppress(AssertionError, subprocess.TimeoutExpired):
-            self._run([SYSTEM_PYTHON, str(DRIVER), self.pipe, '[{"terminate": true}]'], timeout=20)
+            self.run([SYSTEM_PYTHON, str(DRIVER), self.pipe, '[{"terminate": true}]'], timeout=20)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=15)
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -91,15 +107,18 @@ class CalcOffice:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _chown(self, path: Path) -> None:
+    def chown(self, path: Path) -> None:
+        """Give `path` (and what is under it) to the office's user."""
         if self.user is None:
             return
         for root, dirs, files in os.walk(path):
             for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
                 os.chown(name, self.user, self.user)
 
-    def _run(self, args: list[str], timeout: float = TIMEOUT_S) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.Popen(args, env=self.env, user=self.user, group=self.user,
+    def run(self, args: list[str], timeout: float = TIMEOUT_S, env: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
+        """Run a command as the office's user, in its home; kill its group on timeout."""
+        proc = subprocess.Popen(args, env={**self.env, **(env or {})}, user=self.user, group=self.user,
                                 extra_groups=[] if self.user else None, cwd=self.home,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 stdin=subprocess.DEVNULL, start_new_session=True)

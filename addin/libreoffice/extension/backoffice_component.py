@@ -15,6 +15,7 @@ every entry point catches everything and answers with a cell text or a message b
 """
 
 import contextlib
+import site
 import sys
 
 import uno
@@ -33,10 +34,14 @@ NOT_SET_UP = ("Back Office is not set up for LibreOffice ({reason}). Run `backof
 
 
 def _runtime():
-    """addin.libreoffice.runtime, from the environment the extension was built for."""
-    for path in reversed(PATHS):
-        if path not in sys.path:
-            sys.path.insert(0, path)
+    """addin.libreoffice.runtime, from the environment the extension was built for: its folders
+    go first on sys.path (ahead of the system's packages), their .pth files read as Python
+    reads a site-packages folder (`pip install -e .` puts the project on the path that way)."""
+    if not any(path in sys.path for path in PATHS):
+        before = list(sys.path)
+        for path in PATHS:
+            site.addsitedir(path)
+        sys.path[:] = [p for p in sys.path if p not in before] + before
     from addin.libreoffice import runtime
 
     return runtime
