@@ -31,6 +31,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from openpyxl.writer.theme import theme_xml
+
 from addin.vba_project import Module, ModuleKind, build_vba_project
 
 EXCEL_SOURCES = Path(__file__).resolve().parent / "excel"
@@ -182,6 +184,8 @@ CONTENT_TYPES = _XML + (
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
     '<Override PartName="/xl/styles.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    '<Override PartName="/xl/theme/theme1.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.theme+xml"/>'
     '<Override PartName="/xl/vbaProject.bin" ContentType="application/vnd.ms-office.vbaProject"/>'
     '<Override PartName="/customUI/customUI14.xml" ContentType="application/xml"/>'
     '<Override PartName="/docProps/core.xml" '
@@ -225,7 +229,12 @@ WORKBOOK_RELS = _XML + (
     f'<Relationship Id="rId2" Type="{_REL_NS}/styles" Target="styles.xml"/>'
     '<Relationship Id="rId3" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" '
     'Target="vbaProject.bin"/>'
+    f'<Relationship Id="rId4" Type="{_REL_NS}/theme" Target="theme/theme1.xml"/>'
     "</Relationships>")
+
+# A workbook must have a theme part (the Open XML SDK requires the relationship, and Excel repairs
+# a book without one): Office's default theme, as openpyxl ships it, rather than one by hand.
+THEME = theme_xml
 
 STYLES = _XML + (
     f'<styleSheet xmlns="{_MAIN_NS}">'
@@ -288,6 +297,7 @@ def package_parts(interpreter: str | None = None, pythonpath: str | None = None)
         "xl/workbook.xml": WORKBOOK,
         "xl/_rels/workbook.xml.rels": WORKBOOK_RELS,
         "xl/styles.xml": STYLES,
+        "xl/theme/theme1.xml": THEME,
         "xl/worksheets/sheet1.xml": conf_sheet(conf_rows(interpreter, pythonpath)),
     }
     parts = {name: text.encode("utf-8") for name, text in text_parts.items()}

@@ -1,5 +1,6 @@
-"""The `backoffice` command. Each command body is a few lines over addin.jobs; errors become a
-message and an exit code here, in one place (workbook-spec.md, "The backoffice command")."""
+"""The `backoffice` command. The commands are registered in addin/commands.py (this parser is
+built from that table); errors become a message and an exit code here, in one place
+(workbook-spec.md, "The backoffice command")."""
 
 from __future__ import annotations
 
@@ -8,10 +9,9 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from addin import report
 from engine.errors import BackOfficeError, BadArguments
 from engine.parsing import parse_period
 
@@ -19,59 +19,52 @@ EXIT_BUG = 4
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line: one subcommand per job."""
+    """The command line, built from the command table (addin/commands.py)."""
+    from addin.commands import COMMANDS, GROUPS
+
     parser = argparse.ArgumentParser(
         prog="backoffice", description="Back Office for Excel: validate and process the order, "
         "invoice, payroll and stock sheets of a workbook and keep its audit log.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    demo = _command(sub, "demo", "write a demo workbook (period 2026-10) and run the jobs on it")
-    demo.add_argument("path", nargs="?", default="demo/backoffice-demo.xlsx", type=Path,
-                      help="where to write it (default: demo/backoffice-demo.xlsx)")
-    demo.add_argument("--force", action="store_true", help="replace the file if it exists")
-
-    validate = _command(sub, "validate", "read every input sheet, write the Issues sheet")
-    _book_args(validate, writes=True)
-
-    rules = _command(sub, "rules", "list every check the tool makes (or write them as a Rules sheet)")
-    rules.add_argument("--write", type=Path, metavar="BOOK", help="write a Rules sheet into BOOK")
-    rules.add_argument("--locale", choices=["en", "pt-BR"], default="en", help="message language")
-
-    clear = _command(sub, "clear", "remove the marks (fills and notes) the tool put on input cells")
-    _book_args(clear, writes=True)
-
-    doctor = _command(sub, "doctor", "check the Python and Excel set-up; say how to fix problems")
-    _ = doctor
-
-    addin = _command(sub, "addin", "build or install the Excel add-in (backoffice.xlam)")
-    addin_sub = addin.add_subparsers(dest="addin_command", required=True, metavar="ACTION")
-    build = _command(addin_sub, "build", "build backoffice.xlam from the text sources")
-    build.add_argument("--out", type=Path, default=Path("build"), help="folder (default build/)")
-    install_cmd = _command(addin_sub, "install", "build the add-in for this Python and put it where "
-                       "Excel loads it (Windows, macOS)")
-    for action in (build, install_cmd):  # --target libreoffice: backoffice.oxt (addin/libreoffice)
-        action.add_argument("--target", choices=["excel", "libreoffice"], default="excel",
-                            help="excel: backoffice.xlam (default); libreoffice: backoffice.oxt")
-
-    audit = _command(sub, "audit", "show or verify the tamper-evident audit log")
-    audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-    _book_args(_command(audit_sub, "show", "list the audit log entries"), writes=False)
-    _book_args(_command(audit_sub, "verify", "recompute the hash chain (exit 1 if broken)"),
-               writes=False)
+    groups: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
+    for command in COMMANDS.values():
+        group, _, action = command.name.partition(" ")
+        where = sub
+        if action:
+            if group not in groups:
+                parent = _command(sub, group, GROUPS.get(group, f"{group} commands"))
+                groups[group] = parent.add_subparsers(dest="action", required=True,
+                                                      metavar="ACTION")
+            where = groups[group]
+        leaf = _command(where, action or group, command.help)
+        leaf.set_defaults(spec=command)
+        if command.book:
+            leaf.add_argument("workbook", type=Path, help="the .xlsx/.xlsm workbook")
+        leaf.add_argument("--period", help="YYYY-MM (default: the Config sheet's Period)"
+                          if command.period else argparse.SUPPRESS)
+        if command.writes:
+            leaf.add_argument("--dry-run", action="store_true", help="check only; write nothing")
+        if command.arguments:
+            command.arguments(leaf)
     return parser
 
 
-def _command(sub: argparse._SubParsersAction, name: str, help_text: str) -> argparse.ArgumentParser:
-    parser = sub.add_parser(name, help=help_text, description=help_text)
+def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str
+             ) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
-def _book_args(parser: argparse.ArgumentParser, *, writes: bool) -> None:
-    parser.add_argument("workbook", type=Path, help="the .xlsx/.xlsm workbook")
-    parser.add_argument("--period", help="YYYY-MM (default: the Config sheet's Period)")
-    if writes:
-        parser.add_argument("--dry-run", action="store_true", help="check only; write nothing")
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse --period where it does not apply (exit 2) and a period not like 2026-10."""
+    if args.period is None:
+        return
+    if not args.spec.period:
+        raise BadArguments(f"--period does not apply to `backoffice {args.spec.name}` (it does "
+                           "not depend on the period); leave it out.")
+    if parse_period(args.period) != args.period:
+        raise BadArguments(f"--period {args.period!r} is not a period like 2026-10.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,9 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if getattr(args, "period", None) and parse_period(args.period) != args.period:
-            raise BadArguments(f"--period {args.period!r} is not a period like 2026-10.")
-        return COMMANDS[args.command](args)
+        check_arguments(args)
+        from addin.commands import cmd_job
+
+        return (args.spec.handler or cmd_job)(args, args.spec)
     except BackOfficeError as problem:
         return _fail(args, problem.message, problem.exit_code)
     except KeyboardInterrupt:
@@ -109,81 +103,8 @@ def _fail(args: argparse.Namespace, message: str, code: int) -> int:
 
 
 def _name(args: argparse.Namespace) -> str:
-    sub = getattr(args, "audit_command", None) or getattr(args, "addin_command", None)
-    return f"{args.command} {sub}" if sub else args.command
+    return str(args.spec.name)
 
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from addin.demo import run_demo
-
-    result, facts = run_demo(args.path, force=args.force, progress=not args.json)
-    report.emit(result, args.json, lambda: report.demo_summary(args.path, result, facts))
-    return 0  # the demo's errors are planted on purpose; the run itself succeeded
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    from addin.jobs import run_on_file, validate_job
-
-    with report.progress(f"Validating {args.workbook.name}", enabled=not args.json):
-        result = run_on_file(args.workbook, lambda b, c: validate_job(b, c, args.period),
-                             dry_run=args.dry_run)
-    return report.emit(result, args.json, lambda: report.job_summary(result))
-
-
-def cmd_rules(args: argparse.Namespace) -> int:
-    from engine.catalogue import catalogue
-
-    if args.write:
-        from addin.jobs import rules_job, run_on_file
-
-        result = run_on_file(args.write, rules_job)
-        return report.emit(result, args.json, lambda: report.out.print(
-            f"Wrote the Rules sheet ({result.summary['rules']} rules) into {args.write.name}."))
-    return report.rules_table(catalogue(), args.locale, args.json)
-
-
-def cmd_clear(args: argparse.Namespace) -> int:
-    from addin.jobs import clear_marks_job, run_on_file
-
-    result = run_on_file(args.workbook, clear_marks_job, dry_run=args.dry_run)
-    return report.emit(result, args.json, lambda: report.job_summary(result))
-
-
-def cmd_audit(args: argparse.Namespace) -> int:
-    from addin.jobs import verify_file
-
-    log, verdict = verify_file(args.workbook)
-    if args.audit_command == "show":
-        return report.audit_show(args.workbook, log, verdict, args.json)
-    return report.audit_verify(args.workbook, log, verdict, args.json)
-
-
-def cmd_doctor(args: argparse.Namespace) -> int:
-    from addin.doctor import run_checks
-
-    return report.doctor(run_checks(), args.json)
-
-
-def cmd_addin(args: argparse.Namespace) -> int:
-    from addin.install import build, install
-
-    if args.target == "libreoffice":
-        from addin.libreoffice import build as oxt_build
-        from addin.libreoffice import install as oxt_install
-
-        build, install = oxt_build.build_oxt, oxt_install.install
-    target = build(args.out) if args.addin_command == "build" else install()
-    if args.json:
-        print(json.dumps({"ok": True, "command": f"addin {args.addin_command}", "addin": str(target)}))
-    else:
-        report.out.print(f"{'Built' if args.addin_command == 'build' else 'Installed'} {target}")
-    return 0
-
-
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "demo": cmd_demo, "validate": cmd_validate, "rules": cmd_rules, "clear": cmd_clear,
-    "audit": cmd_audit, "doctor": cmd_doctor, "addin": cmd_addin,
-}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,53 +1,70 @@
 """The jobs a person runs, shared by the ribbon and the `backoffice` command.
 
-A job takes an open Workbook, calls the engine, stages its output sheets and one audit entry,
-and saves. `run_on_file` wraps a job in the safe-write protocol for a workbook file: lock,
-open-in-Excel check, read, job, write, head record.
+A job takes an open Workbook and the run's Context, calls the engine, stages its output sheets
+and one audit entry (chained in the run's in-memory log, `ctx.chain`). It never saves: the one
+door every writing run passes (addin/runner.py) saves once after all its steps.
 """
 
 from __future__ import annotations
 
-import contextlib
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.audit import AuditEntry, next_entry
+from engine.audit import AuditChain, AuditEntry, Verdict
 from engine.catalogue import catalogue
-from engine.errors import UnsafeWrite
 from engine.issues import Issue, has_errors, issue_order
+from engine.settings import Settings
 from engine.validation import validate
 from workbooks.model import Mark, MarkLevel, Workbook
 from workbooks.reading import WorkbookData, read_workbook
-from workbooks.safe_save import current_user, refuse_if_open_in_excel, workbook_lock
-from workbooks.sheets.audit import (
-    audit_output,
-    read_audit_log,
-    read_audit_rows,
-    read_head,
-    write_head,
-)
+from workbooks.safe_save import current_user
+from workbooks.sheets.audit import audit_output, read_audit_log
 from workbooks.sheets.issues import issues_output
 from workbooks.sheets.rules import rules_output
-from workbooks.xlsx.screening import inspect_file
-from workbooks.xlsx_file import FileWorkbook
+
+
+@dataclass
+class RunInputs:
+    """What a run read and validated, once, shared by every step of the run (design.md: a flow
+    reads what validation already read). `issues` are reading's and validation's, sorted."""
+
+    data: WorkbookData
+    issues: list[Issue]
+    period: str
+
+    @property
+    def settings(self) -> Settings:
+        """The Config sheet as typed settings (the run's --period applied)."""
+        return self.data.settings
+
+    def error_rows(self, sheet: str) -> set[int]:
+        """Excel rows of `sheet` with an error: the flows do not process them."""
+        return {i.row for i in self.issues if i.sheet == sheet and i.severity == "error" and i.row}
 
 
 @dataclass
 class Context:
-    """Who runs the job, when, and on what input (the engine never reads a clock)."""
+    """Who runs the job, when, on what input (the engine never reads a clock), the period asked
+    for (None: the Config sheet's) and the run's audit log, read once when the run opened the
+    workbook and shared by its steps (None until the first entry is recorded)."""
 
     user: str
     host: str
     now: datetime
     input_sha256: str = ""
+    period: str | None = None
+    chain: AuditChain | None = None
+    inputs: RunInputs | None = None
 
     @classmethod
-    def here(cls, input_sha256: str = "") -> Context:
+    def here(cls, input_sha256: str = "", *, period: str | None = None,
+             chain: AuditChain | None = None) -> Context:
         """The current user, host and UTC time."""
-        return cls(current_user(), socket.gethostname(), datetime.now(UTC), input_sha256)
+        return cls(current_user(), socket.gethostname(), datetime.now(UTC), input_sha256,
+                   period, chain)
 
     @property
     def timestamp(self) -> str:
@@ -93,23 +110,37 @@ Job = Callable[[Workbook, Context], JobResult]
 
 def record_audit(book: Workbook, ctx: Context, action: str, period: str, details: str
                  ) -> AuditEntry:
-    """Stage the Audit Log with one more entry chained to the last."""
-    log = read_audit_log(book)
-    entry = next_entry(log, timestamp=ctx.timestamp, user=ctx.user, host=ctx.host,
-                       action=action, period=period, details=details,
-                       input_sha256=ctx.input_sha256)
-    book.write_sheet(audit_output([*log, entry]))
+    """Stage the Audit Log with one more entry chained to the run's newest entry. The log is
+    read from the book only when the run has none yet (a job called on its own): the runner
+    gives every step the log it read once, so each step's entry follows the previous step's."""
+    if ctx.chain is None:
+        ctx.chain = AuditChain(read_audit_log(book))
+    entry = ctx.chain.append(timestamp=ctx.timestamp, user=ctx.user, host=ctx.host,
+                             action=action, period=period, details=details,
+                             input_sha256=ctx.input_sha256)
+    book.write_sheet(audit_output(ctx.chain.entries))
     return entry
+
+
+def read_inputs(book: Workbook, ctx: Context, period: str | None = None) -> RunInputs:
+    """Read and validate every input sheet once per run (later steps reuse it). `period`
+    (default: the run's --period, then the Config sheet's) is the one checked."""
+    period = period or ctx.period
+    if ctx.inputs is None or (period and ctx.inputs.period != period):
+        data = read_workbook(book)
+        if period:
+            data.config["period"] = period
+        issues = sorted(data.issues + validate(data.tables, data.config, data.config_cells,
+                                               data.locale), key=issue_order)
+        settled = data.settings.period
+        ctx.inputs = RunInputs(data, issues, str(settled) if settled else data.config.get("period", ""))
+    return ctx.inputs
 
 
 def validate_job(book: Workbook, ctx: Context, period: str | None = None) -> JobResult:
     """Read and validate every input sheet; write Issues, the cell marks and an audit entry."""
-    data = read_workbook(book)
-    if period:
-        data.config["period"] = period
-    period = data.config.get("period", "")
-    issues = sorted(data.issues + validate(data.tables, data.config, data.config_cells, data.locale),
-                    key=issue_order)
+    inputs = read_inputs(book, ctx, period)
+    data, issues, period = inputs.data, inputs.issues, inputs.period
     result = JobResult("validate", book.name, period, issues, summarise(data, issues))
     book.write_sheet(issues_output(result.issues))
     book.set_marks(marks_for(result.issues))
@@ -153,56 +184,16 @@ def summarise(data: WorkbookData, issues: list[Issue]) -> dict[str, object]:
     return {"rows": data.row_counts, "errors": errors, "warnings": len(issues) - errors}
 
 
-@contextlib.contextmanager
-def file_session(path: Path, *, writes: bool = True) -> Iterator[FileWorkbook]:
-    """Open the workbook for a job; for one that writes, first refuse if Excel has it open and
-    take the lock (a dry run only reads: no lock file, and a book open in Excel is fine)."""
-    if not writes:
-        yield FileWorkbook.open(path)
-        return
-    refuse_if_open_in_excel(path)
-    inspect_file(path)  # a bad file is refused before we create a lock file beside it
-    with workbook_lock(path):
-        yield FileWorkbook.open(path, prefetch=True)
-
-
 def run_on_file(path: Path, job: Job, *, dry_run: bool = False) -> JobResult:
-    """Run `job` on a workbook file with the safe-write protocol; save unless dry_run."""
-    with file_session(path, writes=not dry_run) as book:
-        ctx = Context.here(book.read_as.sha256)
-        result = job(book, ctx)
-        if dry_run:
-            result.written, result.audit = [], None
-            return result
-        try:
-            result.written = book.save()
-        except UnsafeWrite as refusal:
-            raise _with_sidecar(book, refusal) from None
-        if result.audit is not None:
-            write_head(path, result.audit)
-        result.written = [n for n in result.written if n]
-        return result
+    """Run one job on a workbook file through the one door (addin/runner.py): lock, read, job,
+    one save, audit head. Kept for callers that run a single job function."""
+    from addin.runner import FileTarget, Step, run_steps
+
+    return run_steps(FileTarget(path), [Step("job", job)], dry_run=dry_run)[0]
 
 
-def _with_sidecar(book: FileWorkbook, refusal: UnsafeWrite) -> UnsafeWrite:
-    """Write the results to `<name>.results.xlsx` and extend the refusal message."""
-    from workbooks.xlsx.sidecar import write_sidecar
-
-    if not book.conflicts():
-        return refusal
-    sidecar = write_sidecar(book.path, list(book.staged.values()))
-    return UnsafeWrite(f"{refusal.message} The results were written to {sidecar.name} instead.")
-
-
-def verify_file(path: Path) -> tuple[list[AuditEntry], object]:
+def verify_file(path: Path) -> tuple[list[AuditEntry], Verdict]:
     """The audit log of a workbook file and the verdict on its chain (outside head included)."""
-    import dataclasses
+    from addin.runner import FileTarget, verify
 
-    from engine.audit import verify_chain
-
-    book = FileWorkbook.open(path)
-    log, rows = read_audit_rows(book)
-    verdict = verify_chain(log, read_head(path))
-    if verdict.bad_index is not None:
-        verdict = dataclasses.replace(verdict, row=rows[min(verdict.bad_index, len(rows) - 1)])
-    return log, verdict
+    return verify(FileTarget(path))

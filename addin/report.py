@@ -40,8 +40,29 @@ def emit(result: JobResult, as_json: bool, human: Callable[[], None]) -> int:
     return result.exit_code
 
 
-def job_summary(result: JobResult) -> None:
-    """Rows read, issues (the first few), sheets written, audit entry."""
+def run_summary(results: list[JobResult]) -> None:
+    """Each step's summary in turn (a run of one step: just its summary)."""
+    if len(results) == 1:
+        job_summary(results[0])
+        return
+    for index, result in enumerate(results):
+        out.print(f"[bold]Step {index + 1} of {len(results)}: {result.command}[/]")
+        job_summary(result, written=False)
+    if results[-1].written:
+        out.print(f"Wrote: {', '.join(results[-1].written)} (one save)")
+
+
+def done(command: str, facts: dict[str, object], as_json: bool, message: str) -> None:
+    """A command that is not a job run: one line, or one JSON object with its facts."""
+    if as_json:
+        print(json.dumps({"ok": True, "command": command, **facts}, ensure_ascii=False))
+    else:
+        out.print(message)
+
+
+def job_summary(result: JobResult, written: bool = True) -> None:
+    """Rows read, issues (the first few), sheets written (unless `written` is False: a step of a
+    longer run), audit entry."""
     rows: dict[str, int] = result.summary.get("rows", {})  # type: ignore[assignment]
     if rows:
         table = Table(title=f"{result.workbook} — period {result.period or '?'}", title_justify="left")
@@ -53,7 +74,9 @@ def job_summary(result: JobResult) -> None:
         _issues(result)
     elif result.command == "clear":
         out.print(f"Removed the marks Back Office had put on {result.workbook}'s input cells.")
-    if result.written:
+    elif result.command == "rules":
+        out.print(f"Wrote the Rules sheet ({result.summary.get('rules')} rules).")
+    if written and result.written:
         out.print(f"Wrote: {', '.join(result.written)}")
     if result.audit:
         out.print(f"Audit entry #{result.audit.seq} ({result.audit.entry_hash[:12]}…)")

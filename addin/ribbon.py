@@ -1,15 +1,15 @@
 """The ribbon's Python side: one dispatch table from button tag to job.
 
-VBA's single callback calls `on_button(tag)` through xlwings' RunPython. Each entry runs the
-same job functions as the CLI on the live workbook (xw.Book.caller() through the live-Excel
-adapter) and reports in one place: a message box, the status bar, and the sheets it writes
+VBA's single callback calls `on_button(tag)` through xlwings' RunPython. The table is built from
+the registered commands (addin/commands.py): each button runs the same steps as its CLI command,
+through the same door (addin/runner.py), on the live workbook (xw.Book.caller() through the
+live-Excel adapter), and reports in one place: a message box, the status bar, and the sheets it writes
 (on macOS RunPython returns at once, so results must be visible in the workbook too).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from engine.errors import BackOfficeError
@@ -17,39 +17,18 @@ from engine.errors import BackOfficeError
 Reply = tuple[str, str]  # (title, message)
 
 
-def _live(book: Any) -> Any:
-    from workbooks.live_excel import LiveWorkbook
+def run(book: Any, command: str) -> list[Any]:
+    """Run a registered command's steps on the live book through the one door (addin/runner.py):
+    the same steps, audit chain, pending/committed head and Excel save as every run."""
+    from addin.commands import COMMANDS
+    from addin.runner import LiveTarget, run_steps
 
-    return LiveWorkbook(book)
-
-
-def _path(book: Any) -> Path | None:
-    """The workbook's file, when it is a local file (not new, not a cloud URL)."""
-    full = str(getattr(book, "fullname", "") or "")
-    return Path(full) if full and "://" not in full and Path(full).exists() else None
-
-
-def _run(book: Any, job: Callable[..., Any]) -> Any:
-    from addin.jobs import Context
-    from workbooks.safe_save import fingerprint
-    from workbooks.sheets.audit import write_head
-
-    path = _path(book)
-    live = _live(book)
-    ctx = Context.here(fingerprint(path).sha256 if path else "")
-    result = job(live, ctx)
-    result.written = live.save()
-    book.save()  # a job run is a saved version: the audit head outside must match the file
-    if path is not None and result.audit is not None:
-        write_head(path, result.audit)
-    return result
+    return run_steps(LiveTarget(book), COMMANDS[command].steps)
 
 
 def validate(book: Any) -> Reply:
     """Validate workbook: Issues sheet, marks, audit entry."""
-    from addin.jobs import validate_job
-
-    result = _run(book, validate_job)
+    result = run(book, "validate")[0]
     errors, warnings = result.summary["errors"], result.summary["warnings"]
     if not result.issues:
         return "Back Office", "No problems found. An entry was added to the Audit Log."
@@ -59,10 +38,19 @@ def validate(book: Any) -> Reply:
 
 def clear_marks(book: Any) -> Reply:
     """Clear marks: remove the tool's fills and notes."""
-    from addin.jobs import clear_marks_job
-
-    _run(book, clear_marks_job)
+    run(book, "clear")
     return "Back Office", "The marks Back Office had put on input cells were removed."
+
+
+def job_button(command: str) -> Callable[[Any], Reply]:
+    """The button of a job command with no message of its own (e.g. a future `process all`):
+    it runs the steps and says what they found."""
+    def press(book: Any) -> Reply:
+        results = run(book, command)
+        errors = sum(1 for r in results for i in r.issues if i.severity == "error")
+        found = f"{errors} errors: see the Issues sheet." if errors else "No errors found."
+        return "Back Office", f"{command.capitalize()} done. {found}"
+    return press
 
 
 def audit_show(book: Any) -> Reply:
@@ -76,13 +64,11 @@ def audit_show(book: Any) -> Reply:
 
 
 def audit_verify(book: Any) -> Reply:
-    """Verify audit log: recompute the chain (and compare with the head kept outside)."""
-    from engine.audit import verify_chain
-    from workbooks.sheets.audit import read_audit_log, read_head
+    """Verify audit log: recompute the chain (and compare with the head kept outside), as
+    `backoffice audit verify` does."""
+    from addin.runner import LiveTarget, verify
 
-    path = _path(book)
-    log = read_audit_log(_live(book))
-    verdict = verify_chain(log, read_head(path) if path else None)
+    _, verdict = verify(LiveTarget(book))
     if verdict.ok:
         note = f" Note: {verdict.warning}." if verdict.warning else ""
         return "Back Office", f"Audit log intact: {verdict.entries} entries verified.{note}"
@@ -100,10 +86,21 @@ def doctor(book: Any) -> Reply:
     return "Back Office", "\n".join(f"{c.name}: {c.detail} Fix: {c.fix}" for c in problems)
 
 
-DISPATCH: dict[str, Callable[[Any], Reply]] = {
-    "validate": validate, "clear_marks": clear_marks, "audit_show": audit_show,
-    "audit_verify": audit_verify, "doctor": doctor,
+BUTTONS: dict[str, Callable[[Any], Reply]] = {  # command name -> its ribbon-side function
+    "validate": validate, "clear": clear_marks, "audit show": audit_show,
+    "audit verify": audit_verify, "doctor": doctor,
 }
+
+
+def dispatch_table() -> dict[str, Callable[[Any], Reply]]:
+    """Button tag -> function, for every registered command that names a ribbon tag."""
+    from addin.commands import COMMANDS
+
+    return {c.ribbon: BUTTONS.get(c.name) or job_button(c.name)
+            for c in COMMANDS.values() if c.ribbon}
+
+
+DISPATCH: dict[str, Callable[[Any], Reply]] = dispatch_table()
 
 
 def on_button(tag: str) -> None:

@@ -35,6 +35,7 @@ import time
 import zipfile
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -82,7 +83,7 @@ def traps(rows: int) -> list[Trap]:
         Trap(2 + rows // 3, "Unit Price", '<c r="{ref}" t="e"><v>#N/A</v></c>',
              "error cell #N/A", "read.error_value"),
         Trap(2 + rows // 2, "Unit Price", '<c r="{ref}" t="s"><v>{sst:1.234,56}</v></c>',
-             'text "1.234,56"', None, 1234.56),
+             'text "1.234,56"', None, Decimal("1234.56")),  # exact, as reading gives it
         Trap(2 + rows // 4, "Order Date", '<c r="{ref}" t="s"><v>{sst:31/10/2026}</v></c>',
              'text "31/10/2026"', None, date(2026, 10, 31)),
         Trap(2 + (2 * rows) // 3, "Quantity", '<c r="{ref}" t="s"><v>{sst:12}</v></c>',

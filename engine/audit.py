@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 GENESIS = "0" * 64
 COLUMNS = ("Seq", "Timestamp", "User", "Host", "Action", "Period", "Details", "Input SHA-256",
@@ -60,6 +60,38 @@ def next_entry(log: list[AuditEntry], *, timestamp: str, user: str, host: str, a
                       digest)
 
 
+@dataclass
+class AuditChain:
+    """The log of one run: the entries as the run read them (once, when it opened the workbook)
+    and the entries its steps added. Every step of a run appends here, so N steps give N entries
+    chained one to the next (Seq consecutive) and are written with one save."""
+
+    read: list[AuditEntry]
+    added: list[AuditEntry] = field(default_factory=list)
+
+    @property
+    def entries(self) -> list[AuditEntry]:
+        """The whole log as the run will write it."""
+        return [*self.read, *self.added]
+
+    @property
+    def last(self) -> AuditEntry | None:
+        """The newest entry (this run's last one, or the last one read)."""
+        return self.added[-1] if self.added else (self.read[-1] if self.read else None)
+
+    def append(self, *, timestamp: str, user: str, host: str, action: str, period: str,
+               details: str, input_sha256: str) -> AuditEntry:
+        """Chain one more entry to the newest one and keep it."""
+        tail = [self.last] if self.last is not None else []
+        entry = next_entry(tail, timestamp=timestamp, user=user, host=host, action=action,
+                           period=period, details=details, input_sha256=input_sha256)
+        self.added.append(entry)
+        return entry
+
+
+Head = tuple[int, str]  # (seq, entry_hash) of the newest entry, recorded outside the workbook
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The result of verifying a chain: intact, or the first row that breaks it and why."""
@@ -72,9 +104,15 @@ class Verdict:
     warning: str = ""  # intact, but something the reader should know (no head, rows after it)
 
 
-def verify_chain(log: list[AuditEntry], head: tuple[int, str] | None = None) -> Verdict:
+def verify_chain(log: list[AuditEntry], head: Head | None = None, pending: Head | None = None
+                 ) -> Verdict:
     """Recompute every hash. `head` is the (seq, entry_hash) recorded outside the sheet; a log
-    that ends before it, or whose hash at that seq differs, has been cut or recomputed."""
+    that ends before it, or whose hash at that seq differs, has been cut or recomputed.
+
+    `pending` is the head a run recorded just before replacing the workbook and had not yet
+    confirmed (it was interrupted, or is saving right now). A log that reaches it is the new
+    version, held to the pending head; any other log is the version before it, held to `head`.
+    Either way an interrupted save never reads as tampering."""
     prev = GENESIS
     for index, e in enumerate(log):
         if e.seq != index + 1:
@@ -89,10 +127,23 @@ def verify_chain(log: list[AuditEntry], head: tuple[int, str] | None = None) -> 
             return Verdict(False, len(log), index, "Entry Hash does not match the row's values "
                            "(a cell was edited)")
         prev = e.entry_hash
-    return _check_head(log, head)
+    if pending is not None and reaches(log, pending):
+        return _check_head(log, pending)
+    verdict = _check_head(log, head)
+    if pending is not None and verdict.ok and not verdict.warning:
+        note = (f"a run that would have added entries up to Seq {pending[0]} was interrupted "
+                "before its save; the workbook is the version before it")
+        return Verdict(True, len(log), warning=note)
+    return verdict
 
 
-def _check_head(log: list[AuditEntry], head: tuple[int, str] | None) -> Verdict:
+def reaches(log: list[AuditEntry], head: Head) -> bool:
+    """Whether the log holds the entry `head` names (same Seq, same Entry Hash)."""
+    seq, digest = head
+    return 0 < seq <= len(log) and log[seq - 1].entry_hash == digest
+
+
+def _check_head(log: list[AuditEntry], head: Head | None) -> Verdict:
     if head is None:
         warning = ("no head is recorded outside the workbook, so rows deleted from the end "
                    "cannot be detected") if log else ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.issues import Issue
+from engine.money import round_money
 from engine.rules import rule
 from engine.tables import Table
 
@@ -22,7 +24,7 @@ class Checker:
         self.locale = locale
         self.issues: list[Issue] = []
 
-    def amounts(self, paid: float, limit: float) -> str:
+    def amounts(self, paid: Decimal, limit: Decimal) -> str:
         """ "18,328.32 against an amount of 17,978.32", in the workbook's language."""
         if self.locale == "pt-BR":
             return f"{money_text(paid, self.locale)} para um valor de {money_text(limit, self.locale)}"
@@ -42,9 +44,10 @@ class Checker:
                 display(shown)))
 
 
-def money_text(value: float, locale: str) -> str:
-    """1234.5 -> "1,234.50" (en) or "1.234,50" (pt-BR)."""
-    text = f"{value:,.2f}"
+def money_text(value: Decimal, locale: str) -> str:
+    """1234.5 -> "1,234.50" (en) or "1.234,50" (pt-BR), rounded half-up to cents (2.675 ->
+    2.68: Decimal's own formatting would round half-even)."""
+    text = f"{round_money(value):,.2f}"
     return text.translate(str.maketrans(",.", ".,")) if locale == "pt-BR" else text
 
 
@@ -54,6 +57,8 @@ def display(value: object) -> str:
         return ""
     if isinstance(value, pd.Timestamp | date):
         return value.strftime("%Y-%m-%d")
+    if isinstance(value, Decimal):  # exact columns keep their scale: 189.90 shows as 189.9
+        return format(value.normalize(), "f") if value else "0"
     if isinstance(value, float):
         value = float(value)  # np.float64's repr is "np.float64(1.5)"
         return repr(int(value)) if value.is_integer() else repr(value)

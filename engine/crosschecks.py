@@ -4,12 +4,14 @@ FX rates for foreign currencies, and duplicate supplier bills."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from decimal import Decimal
 
 import pandas as pd
 
 from engine.checker import Checker, display, normalised
 from engine.issues import Issue
+from engine.money import ZERO, decimals, from_units, round_money, scale_of, scaled
 from engine.rules import rule
 from engine.tables import Table
 from engine.vocab import INVOICE_TYPES, ISO_4217, MOVEMENT_TYPES, canonical
@@ -45,7 +47,8 @@ def check_skus(checker: Checker, tables: dict[str, Table]) -> None:
 
 def _invoice_keys(table: Table) -> pd.Series:
     types = table.frame["Type"].map(lambda v: canonical(v, INVOICE_TYPES), na_action="ignore")
-    return types.str.cat([normalised(table.frame["Party"]), normalised(table.frame["Invoice No"])], sep="|")
+    others = pd.concat([normalised(table.frame["Party"]), normalised(table.frame["Invoice No"])], axis=1)
+    return types.str.cat(others, sep="|")
 
 
 def check_payments(checker: Checker, invoices: Table | None, payments: Table | None) -> None:
@@ -62,25 +65,45 @@ def check_payments(checker: Checker, invoices: Table | None, payments: Table | N
                  detail=lambda r: types[r] or "")
     if "Amount" not in payments.frame or "Amount" not in invoices.frame:
         return
-    amounts = pd.Series(invoices.frame["Amount"].to_numpy(), index=inv_keys.to_numpy())
-    amounts = amounts[~amounts.index.duplicated()]
+    first = ~inv_keys.duplicated() & inv_keys.notna()
+    limits = dict(zip(inv_keys[first], decimals(invoices.frame["Amount"][first]), strict=True))
     order = payments.frame.sort_values("Payment Date", kind="stable").index \
         if "Payment Date" in payments.frame else payments.frame.index
-    paid = payments.frame.loc[order, "Amount"].fillna(0).groupby(pay_keys[order]).cumsum()
-    limit = pay_keys[order].map(amounts)
-    over = ((paid - limit) > 0.005) & ~unmatched[order]
+    paid = _running_totals(payments.frame.loc[order, "Amount"], pay_keys[order])
+    limit = pay_keys[order].map(limits)
+    # Exact to the cent, no tolerance: over when the payments, in cents (half-up), exceed the
+    # invoice's amount in cents (an Amount computed as 10.005 is settled by paying 10.01).
+    over = pd.Series([isinstance(m, Decimal) and round_money(p) > round_money(m)
+                      for p, m in zip(paid, limit, strict=True)], index=order) & ~unmatched[order]
     checker.flag(payments, "payment.over_outstanding", "Amount", over.reindex(payments.frame.index),
                  value=lambda r: payments.frame.at[r, "Invoice No"],
                  detail=lambda r: checker.amounts(paid[r], limit[r]))
 
 
+def _running_totals(amounts: pd.Series, keys: pd.Series) -> pd.Series:
+    """Each row's amount plus the earlier rows' of the same key (blank amounts count 0), as
+    exact Decimals: summed in int64 units of the column's scale, by Python on overflow."""
+    try:
+        scale = scale_of(amounts)
+        units, _ = scaled(amounts, scale)
+        totals = pd.Series(units, index=amounts.index).groupby(keys.to_numpy(), dropna=False).cumsum()
+        return pd.Series([from_units(int(t), scale) for t in totals], index=amounts.index, dtype=object)
+    except OverflowError:
+        running: dict[object, Decimal] = {}
+        out = []
+        for key, amount in zip(keys, decimals(amounts), strict=True):
+            running[key] = running.get(key, ZERO) + (amount or ZERO)
+            out.append(running[key])
+        return pd.Series(out, index=amounts.index, dtype=object)
+
+
 def check_fx(checker: Checker, tables: dict[str, Table], functional: str) -> None:
     """A foreign-currency row needs a rate dated on or before its date."""
     fx = tables.get("FX Rates")
-    first_rate: dict[str, pd.Timestamp] = {}
+    first_rate: dict[Hashable, pd.Timestamp] = {}
     if fx is not None and {"Currency", "Date"} <= set(fx.frame):
-        codes = fx.frame["Currency"].str.strip().str.upper()
-        first_rate = fx.frame["Date"].groupby(codes).min().to_dict()
+        fx_codes = fx.frame["Currency"].str.strip().str.upper()
+        first_rate = fx.frame["Date"].groupby(fx_codes).min().to_dict()
     for sheet, date_column in FX_DATES:
         table = tables.get(sheet)
         if table is None or date_column not in table.frame:

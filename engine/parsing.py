@@ -3,13 +3,19 @@
 Finance sheets arrive with "1.234,56", "R$ 10", "10%", "31/10/2026" and Excel serials. These
 functions return a value or None (unreadable); they never raise on user data. Vectorised callers
 try the machine format first and only send what fails to these per-cell functions.
+
+Numbers are parsed once, exactly, by `parse_decimal` (no binary float on the way: "2.675" is
+2.675, "10%" is 0.1); `parse_number` is the same parse handed over as a float, for the places
+a float belongs (a formula function's result, an Excel date serial).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
+EXCEL_MAX_EXPONENT = 308  # Excel's numbers stop below 1e309
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 61 = 1900-03-01; serials 1-59 see serial_to_date
 _CURRENCY = re.compile(r"^(?:R\$|US\$|U\$S|\$|€|£|BRL|USD|EUR|GBP)\s*|\s*(?:BRL|USD|EUR|GBP)$", re.I)
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
@@ -26,10 +32,17 @@ _GROUPED_COMMA = re.compile(rf"^[+-]?{_LEAD}(,\d{{3}})+(\.\d+)?$")
 
 
 def parse_number(text: str, locale: str = "en") -> float | None:
-    """A number typed as text, or None.
+    """A number typed as text as a float, or None: `parse_decimal` handed over as a float (for
+    a formula function's result or a date serial; money is read with `parse_decimal`)."""
+    value = parse_decimal(text, locale)
+    return None if value is None else float(value)
+
+
+def parse_decimal(text: str, locale: str = "en") -> Decimal | None:
+    """A number typed as text, exactly, or None.
 
     Accepts currency marks (R$, $, €, BRL...), spaces and apostrophes as thousands marks,
-    "(12,50)" and trailing "-" as negatives, a trailing "%" (divides by 100), and both
+    "(12,50)" and trailing "-" as negatives, a trailing "%" (divides by 100, exactly), and both
     "1.234,56" and "1,234.56". A lone separator followed by exactly three digits is a
     thousands mark in pt-BR ("1.234" = 1234) and a decimal point in en. No thousands group
     starts with 0: after zeros alone the separator is a decimal mark ("0,001" = 0.001), and a
@@ -54,26 +67,40 @@ def parse_number(text: str, locale: str = "en") -> float | None:
     s = _SPACES.sub("", _CURRENCY.sub("", s))
     if s.startswith("-"):  # "R$ -10"
         negative, s = not negative, s[1:]
-    value = _to_float(s, locale)
+    value = _to_decimal(s, locale)
     if value is None:
         return None
     if percent:
-        value /= 100
+        value = value.scaleb(-2)  # 12.5% = 0.125: a shift of the exponent, no division
     return -value if negative else value
 
 
-def _to_float(s: str, locale: str) -> float | None:
+def _to_decimal(s: str, locale: str) -> Decimal | None:
+    """The number a separator-normalised string spells, or None."""
+    machine = _machine_text(s, locale)
+    if machine is None:
+        return None
+    try:
+        value = Decimal(machine)
+    except InvalidOperation:  # not reachable for a _PLAIN text; kept as a guard
+        return None
+    # Beyond Excel's largest number (about 1.8e308) no cell holds it: unreadable, not inf.
+    return value if value.adjusted() <= EXCEL_MAX_EXPONENT else None
+
+
+def _machine_text(s: str, locale: str) -> str | None:
+    """`s` (no sign, no currency) with the thousands marks dropped and a "." decimal point."""
     padded = _PADDED_THOUSANDS.get(locale, _PADDED_THOUSANDS["en"])
     if padded.fullmatch(s):
         return None
     if _PLAIN.match(s) and not _is_pt_thousands(s, locale):
-        return float(s)
+        return s
     if _GROUPED_DOT.match(s) or (locale == "pt-BR" and re.fullmatch(r"\d+(,\d+)?", s)):
-        return float(s.replace(".", "").replace(",", "."))
+        return s.replace(".", "").replace(",", ".")
     if _GROUPED_COMMA.match(s) and (locale != "pt-BR" or "." in s):
-        return float(s.replace(",", ""))
+        return s.replace(",", "")
     if re.fullmatch(r"\d*,\d+", s):  # "1,5" or ",5": a decimal comma
-        return float(s.replace(",", "."))
+        return s.replace(",", ".")
     return None
 
 

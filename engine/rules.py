@@ -215,4 +215,35 @@ PAYROLL_RULES: tuple[Rule, ...] = (
          'Table "{value}" is not used; payroll reads the tables social_security and income_tax.',
          'A tabela "{value}" não é usada; a folha lê as tabelas social_security e income_tax.'),
 )
-RULES_BY_ID.update({payroll_rule.id: payroll_rule for payroll_rule in PAYROLL_RULES})
+# Rules of the aging flow (engine/aging.py): what processing finds beyond validation's
+# checks. Kept apart from RULES, the validation catalogue (test_rules runs a validation case per
+# rule there, and the README lists them), until the flow's job is wired to report them.
+AGING_RULES: tuple[Rule, ...] = (
+    Rule("payment.before_invoice", W, "Payment dated before its invoice",
+         "Payment dated {value} is before invoice {detail} was issued; check the date or the "
+         "Invoice No (an advance is counted against the invoice).",
+         "Pagamento de {value} anterior à emissão da fatura {detail}; confira a data ou o Nº da "
+         "fatura (um adiantamento é abatido da fatura)."),
+    Rule("aging.credit_balance", W, "Invoice paid above its amount (credit balance)",
+         "Invoice {value} has a credit balance of {detail}: its payments exceed its amount, so it "
+         "is shown as a credit, not aged; refund it or apply it to another invoice.",
+         "A fatura {value} tem saldo credor de {detail}: os pagamentos superam o valor, por isso "
+         "aparece como crédito, fora das faixas; devolva-o ou aplique-o em outra fatura."),
+)
+# Rules of the orders-and-stock flow (engine/stock_ledger.py).
+STOCK_RULES: tuple[Rule, ...] = (
+    Rule("stock.negative", E, "Stock would go negative",
+         "Quantity {value} is more than the {detail} on hand; stock never goes negative, so this "
+         "movement was not posted. Correct the quantity or record the receipt first.",
+         "A Quantidade {value} é maior que o saldo de {detail}; o estoque nunca fica negativo, "
+         "então este movimento não foi lançado. Corrija a quantidade ou lance antes a entrada."),
+    Rule("stock.quantity_sign", E, "IN/OUT quantity must be greater than zero",
+         "{column} of an {detail} movement must be greater than 0 (found {value}); use ADJ for a "
+         "signed correction.",
+         "{column} de um movimento {detail} deve ser maior que 0 (valor {value}); use ADJ para "
+         "um ajuste com sinal."),
+)
+# Every rule the flows check beyond validation. `rule()` finds them; they join RULES (the catalogue,
+# the Rules sheet, the README) when the flow's job that reports them is wired in.
+FLOW_RULES: tuple[Rule, ...] = PAYROLL_RULES + AGING_RULES + STOCK_RULES
+RULES_BY_ID.update({flow_rule.id: flow_rule for flow_rule in FLOW_RULES})

@@ -89,9 +89,10 @@ def test_values_are_parsed_tolerantly_and_ids_keep_leading_zeros(make_book):
     assert list(f["Customer"]) == ["Loja A", "Loja B", "Loja C"]
     assert list(f["Order Date"]) == [pd.Timestamp(2026, 10, 3), pd.Timestamp(2026, 10, 31),
                                      pd.Timestamp(2026, 10, 5)]
-    assert f.loc[4, "Quantity"] == 3 and f.loc[6, "Quantity"] == 1234.56
-    assert f.loc[6, "Unit Price"] == 10.0 and f.loc[6, "Discount"] == pytest.approx(0.10)
-    assert f.loc[4, "Unit Price"] == 10.5
+    # Exact decimals, not floats: "10%" is exactly 0.1 and "1.234,56" exactly 1234.56.
+    assert f.loc[4, "Quantity"] == 3 and f.loc[6, "Quantity"] == Decimal("1234.56")
+    assert f.loc[6, "Unit Price"] == 10 and f.loc[6, "Discount"] == Decimal("0.1")
+    assert f.loc[4, "Unit Price"] == Decimal("10.5")
 
 
 def test_unreadable_values_and_error_cells_are_issues_at_their_cells(make_book):

@@ -104,9 +104,10 @@ def test_every_ribbon_button_is_on_the_calc_toolbar_and_menu(oxt):
 
 
 def test_every_ribbon_tag_has_a_calc_button():
-    from addin.libreoffice.calc_jobs import BUTTONS
+    from addin.libreoffice.calc_jobs import buttons
 
-    assert set(BUTTONS) == set(DISPATCH)
+    assert set(buttons()) == set(DISPATCH) >= {"validate", "clear_marks", "audit_show",
+                                                "audit_verify", "doctor"}
 
 
 def test_the_build_is_reproducible(tmp_path):

@@ -21,8 +21,10 @@ from calc_office import CalcOffice
 from addin.cli import main as backoffice
 from addin.demo.book import build_demo_workbook
 from addin.libreoffice.build import build_oxt
+from udfs.aging import BO_AGING_BUCKET
 from udfs.functions import BO_PARSE_DATE, BO_PARSE_NUMBER, BO_TAXID_VALID, BO_VALIDATE
 from udfs.payroll import BO_INSS, BO_IRRF, BO_NET_PAY
+from udfs.stock import BO_ORDER_LINE
 
 pytestmark = pytest.mark.libreoffice
 PROJECT = Path(__file__).resolve().parents[1]
@@ -34,7 +36,8 @@ def _inputs(path: Path) -> Path:
     ws = wb.active
     ws.title = "Inputs"
     for ref, value in {"A1": 5000, "A2": "1.234,56", "A3": "31/10/2026", "A4": VALID_CPF,
-                       "A5": BAD_CPF, "A6": 12000, "A7": "31/02/2026"}.items():
+                       "A5": BAD_CPF, "A6": 12000, "A7": "31/02/2026", "A8": "2026-09-15",
+                       "A9": "31/10/2026", "A10": 19.99}.items():
         ws[ref] = value
     wb.save(path)
     return path
@@ -55,6 +58,9 @@ FORMULAS: dict[str, tuple[str, Any]] = {
     "Inputs.B6": ('=BO_TAXID_VALID(A4;"passport")', first(BO_TAXID_VALID([[VALID_CPF]], "passport"))),
     "Inputs.B7": ("=BO_PARSE_DATE(A7)", BO_PARSE_DATE([["31/02/2026"]])[0][0]),
     "Inputs.B8": ("=BO_INSS(A6)", BO_INSS(12000)[0][0]),
+    # the flows' functions (udfs/aging.py, udfs/stock.py) reach Calc with no Calc code of their own
+    "Inputs.B9": ("=BO_AGING_BUCKET(A8;BO_PARSE_DATE(A9))", BO_AGING_BUCKET([["2026-09-15"]],
+                                                                         "2026-10-31")[0][0]),
 }
 
 
@@ -76,7 +82,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             {"formulas": {cell: formula for cell, (formula, _) in FORMULAS.items()}},
             {"array": ["Inputs.C1:F1", "=BO_NET_PAY(A1;2)"]},
             {"array": ["Inputs.C2:F2", "=BO_IRRF(A6)"]},
-            {"read": "Inputs.B1:F8"},
+            {"array": ["Inputs.C3:E3", '=BO_ORDER_LINE(3;A10;"5%";"18%")']},
+            {"read": "Inputs.B1:F9"},
             {"close": True},
             {"open": str(book)},
             {"array": ["Payroll.L1:S3", '=BO_VALIDATE(A1:J26;"Payroll";"Payroll!A1")']},
@@ -100,7 +107,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def test_formula_functions_compute_in_calc_as_in_python(run):
-    values = run["results"][4]["values"]
+    values = run["results"][5]["values"]
     for index, (cell, (_, expected)) in enumerate(FORMULAS.items()):
         got = values[index][0]
         expected = float(expected) if isinstance(expected, bool) else expected
@@ -112,10 +119,11 @@ def test_formula_functions_compute_in_calc_as_in_python(run):
 
 
 def test_array_functions_fill_a_sized_array_formula(run):
-    values = run["results"][4]["values"]
+    values = run["results"][5]["values"]
     assert values[0][1:5] == [float(v) for v in BO_NET_PAY(5000, 2)[0]]
     assert values[1][1:5] == [float(v) for v in BO_IRRF(12000)[0]]
     assert values[0][1:5][0] == 5000.0 and values[0][4] == 5000.0 - values[0][2] - values[0][3]
+    assert values[2][1:4] == BO_ORDER_LINE(3.0, 19.99, "5%", "18%")[0] == [56.97, 10.25, 67.22]
 
 
 def _rows(path: Path, sheet: str, top: int, left: int, height: int, width: int) -> list[list[Any]]:
@@ -127,20 +135,20 @@ def test_bo_validate_on_a_range_in_calc_equals_the_excel_door(run):
     demo = run["demo"]
     payroll = BO_VALIDATE(_rows(demo, "Payroll", 1, 1, 26, 10), "Payroll", "Payroll!A1")
     orders = BO_VALIDATE(_rows(demo, "Orders", 3, 1, 301, 11), "Orders", "Orders!A3")
-    for got, expected in ((run["results"][9], payroll), (run["results"][10], orders)):
+    for got, expected in ((run["results"][10], payroll), (run["results"][11], orders)):
         rows = [[None if v == "" else v for v in row] for row in got["values"]]
         expected = [[float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in row]
                     + [None] * (8 - len(row)) for row in expected]
         assert rows[:len(expected)] == expected
-    assert run["results"][9]["values"][1][:2] == ["Payroll", "I19"]
-    assert run["results"][10]["values"][1][:2] == ["Orders", "F190"]
+    assert run["results"][10]["values"][1][:2] == ["Payroll", "I19"]
+    assert run["results"][11]["values"][1][:2] == ["Orders", "F190"]
 
 
 def test_validate_button_on_the_open_document_says_what_it_found(run):
-    assert run["results"][13] == ("Back Office\n3 errors and 2 warnings: see the Issues sheet "
-                                  "and the marked cells.")
-    assert run["results"][14] == "Back Office\nAudit log intact: 1 entries verified."
-    assert run["results"][15] == 'Back Office: not done\nThere is no Back Office button "no_such_button".'
+    assert run["results"][14] == ("Back Office\n3 errors and 2 warnings: see the Issues sheet "
+                                  "(each Cell links to its cell) and the marked cells.")
+    assert run["results"][15] == "Back Office\nAudit log intact: 1 entries verified."
+    assert run["results"][16] == 'Back Office: not done\nThere is no Back Office button "no_such_button".'
 
 
 def test_the_saved_document_has_the_clis_sheets_and_numbers(run):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -13,7 +14,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from stdnum.br import cpf
 
 from addin.demo.book import DemoFacts, build_demo_workbook
-from engine.parsing import parse_date, parse_number
+from engine.money import to_decimal
+from engine.parsing import parse_date, parse_decimal
 from engine.schema import (
     CONFIG,
     FX_RATES,
@@ -52,9 +54,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoFacts, Workbook
 
 
 def _plain(value: object) -> object:
-    """A cell value as written: openpyxl reads dates back as midnight datetimes."""
+    """A cell value as written: openpyxl reads dates back as midnight datetimes, and numbers as
+    floats (the Decimal written is the float's shortest text)."""
     if isinstance(value, datetime) and value.time() == datetime.min.time():
         return value.date()
+    if isinstance(value, float):
+        return to_decimal(value)
     return value
 
 
@@ -131,7 +136,7 @@ def test_real_types_and_text_ids(built: tuple[DemoFacts, Workbook]) -> None:
     assert all(isinstance(s, str) and s.startswith("00") for s in _column(orders, ORDERS,
                                                                           "Order ID"))
     numbers = [q for q in _column(orders, ORDERS, "Quantity") if not isinstance(q, str)]
-    assert len(numbers) >= 290 and all(isinstance(q, int | float) for q in numbers)
+    assert len(numbers) >= 290 and all(isinstance(q, int | Decimal) for q in numbers)
     assert "USD" in _column(orders, ORDERS, "Currency")
     issued = _column(wb[INVOICES.name], INVOICES, "Issue Date")
     assert all(isinstance(d, date) and date(2026, 6, 1) <= d <= date(2026, 10, 31)
@@ -176,10 +181,10 @@ def test_overpayment_exceeds_outstanding(built: tuple[DemoFacts, Workbook]) -> N
     invoice = next(r for r in _data_rows(wb[INVOICES.name], 1)
                    if (r[1], r[2], r[0]) == (kind, party, number))
     paid_before = sum(
-        float(r[4]) for i, r in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2)
-        if (r[1], r[2], r[3]) == (kind, party, number) and i != row[0].row
-    )
-    assert float(problem.value) > float(invoice[5]) - paid_before  # type: ignore[arg-type]
+        (to_decimal(r[4]) for i, r in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2)
+         if (r[1], r[2], r[3]) == (kind, party, number) and i != row[0].row), Decimal(0))
+    assert isinstance(problem.value, Decimal)
+    assert problem.value > to_decimal(invoice[5]) - paid_before  # type: ignore[arg-type]
 
 
 def test_text_values_are_readable(built: tuple[DemoFacts, Workbook]) -> None:
@@ -192,7 +197,7 @@ def test_text_values_are_readable(built: tuple[DemoFacts, Workbook]) -> None:
         if isinstance(expected, date):
             assert parse_date(text_value.text) == expected
         else:
-            assert parse_number(text_value.text) == pytest.approx(expected)
+            assert parse_decimal(text_value.text) == expected  # exactly, not approximately
     texts = {t.text for t in facts.text_values}
     assert {"1.234,56", "R$ 89,90", "15%", "31/10/2026"} <= texts
 

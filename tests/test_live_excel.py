@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -104,7 +105,7 @@ def test_live_book_reads_like_the_in_memory_reference(tmp_path, layout):
     assert (got.config, got.config_cells, got.locale) == (want.config, want.config_cells, "pt-BR")
     assert {(i.cell, i.rule) for i in got.issues} == {(i.cell, i.rule) for i in want.issues} == expected
     quantity = got.tables["Orders"].frame["Quantity"]
-    assert quantity.iloc[1] == 1234.56  # the pt-BR text, parsed
+    assert quantity.iloc[1] == Decimal("1234.56")  # the pt-BR text, parsed exactly
     ctx = Context("ana", "pc-1", datetime(2026, 11, 1))
     assert {(i.cell, i.rule, i.value) for i in validate_job(live, ctx).issues} == \
         {(i.cell, i.rule, i.value) for i in validate_job(reference, ctx).issues}

@@ -40,3 +40,25 @@ def test_vectorised_rounding_matches_decimal(numerators, denominator):
     want = [int((Decimal(n) / Decimal(denominator)).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
             for n in numerators]
     assert got.tolist() == want
+
+
+def test_excel_precision_drops_the_binary_noise_of_a_double():
+    from engine.money import excel_precision
+
+    assert excel_precision(Decimal("12157521.109999999")) == Decimal("12157521.11")
+    assert excel_precision(Decimal("0.30000000000000004")) == Decimal("0.3")
+    assert excel_precision(Decimal("8.024999999999999")) == Decimal("8.025")  # 2.675 * 3
+    assert round_money(excel_precision(Decimal("8.024999999999999"))) == Decimal("8.03")
+    assert excel_precision(Decimal("1234.56")) == Decimal("1234.56")
+
+
+def test_exact_columns_give_decimals_units_and_cents():
+    from engine.money import cents, decimal_series, decimals, from_units, scale_of, scaled
+
+    column = decimal_series([Decimal("1.005"), None, Decimal("-2.675"), Decimal("0.1")])
+    assert scale_of(column) == 3
+    assert decimals(column) == [Decimal("1.005"), None, Decimal("-2.675"), Decimal("0.1")]
+    units, present = scaled(column, 4)
+    assert units.tolist() == [10050, 0, -26750, 1000] and present.tolist() == [True, False, True, True]
+    assert cents(column)[0].tolist() == [101, 0, -268, 10]
+    assert from_units(-26750, 4) == Decimal("-2.675")

@@ -37,7 +37,9 @@ from workbooks.sheets.issues import issues_output
 ROOT = Path(__file__).resolve().parents[1]
 MODULE = "udfs.functions"
 UDF_NAMES = ("BO_VALIDATE", "BO_PARSE_NUMBER", "BO_PARSE_DATE", "BO_TAXID_VALID",
-             "BO_INSS", "BO_IRRF", "BO_NET_PAY")  # the last three from udfs.payroll
+             "BO_INSS", "BO_IRRF", "BO_NET_PAY",  # udfs.payroll
+             "BO_AGING_BUCKET", "BO_AGING",  # udfs.aging
+             "BO_ORDER_LINE", "BO_STOCK_VALUE")  # udfs.stock
 HEADER = ["Sheet", "Cell", "Row", "Column", "Rule", "Severity", "Message", "Value"]
 UTC = dt.UTC
 
@@ -111,6 +113,9 @@ def test_the_module_declares_exactly_our_udfs_in_the_back_office_category(functi
     ("BO_PARSE_NUMBER", ["text", "locale"], [""], ["text"]),
     ("BO_PARSE_DATE", ["text"], [], ["text"]),
     ("BO_TAXID_VALID", ["value", "kind"], [""], ["value"]),
+    ("BO_ORDER_LINE", ["quantity", "unit_price", "discount", "tax_rate"], [None, None], []),
+    ("BO_STOCK_VALUE", ["stock", "movements", "orders", "method"], [""],
+     ["stock", "movements", "orders"]),
 ])
 def test_xlwings_reads_the_real_signature_through_the_guard(xl, functions, name, args, defaults, ranges):
     udf = getattr(functions, name)
@@ -455,11 +460,15 @@ def test_generated_vba_wrappers(xl, functions):
     assert VBA_BO_VALIDATE in vba
     declarations = [line for line in vba.splitlines() if line.startswith("Function ")]
     assert declarations == [
+        "Function BO_AGING(invoices, payments, Optional as_of, Optional buckets)",
+        "Function BO_AGING_BUCKET(due_date, Optional as_of, Optional buckets)",
         "Function BO_INSS(gross)",
         "Function BO_IRRF(gross, Optional dependents)",
         "Function BO_NET_PAY(gross, Optional dependents)",
+        "Function BO_ORDER_LINE(quantity, unit_price, Optional discount, Optional tax_rate)",
         "Function BO_PARSE_DATE(text)",
         "Function BO_PARSE_NUMBER(text, Optional locale)",
+        "Function BO_STOCK_VALUE(stock, movements, orders, Optional method)",
         "Function BO_TAXID_VALID(value, Optional kind)",
         "Function BO_VALIDATE(table, sheet_kind, Optional top_left, Optional locale)",
     ]

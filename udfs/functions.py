@@ -10,6 +10,8 @@ access. Classic UDFs need Windows (xlwings' COM server); macOS Excel has no clas
     BO_PARSE_DATE(text)                                    "31/10/2026", "2026-10-31" -> date
     BO_TAXID_VALID(value, [kind])                          CPF / CNPJ check digits -> TRUE/FALSE
     BO_INSS / BO_IRRF / BO_NET_PAY(gross, [dependents])    payroll breakdown rows (udfs.payroll)
+    BO_AGING_BUCKET(due_date, [as_of], [buckets])          "Current", "1-30"... (udfs/aging.py)
+    BO_AGING(invoices, payments, [as_of], [buckets])       per-party aging table (udfs/aging.py)
 
 Every argument is read with err_to_str, so an error cell (#N/A, #DIV/0!...) is reported, never
 read as a blank; BO_VALIDATE's table through our converter (udfs.args.TableArg), which does
@@ -36,6 +38,7 @@ from engine.parsing import EXCEL_EPOCH, as_date, parse_date, parse_number, seria
 from engine.rules import RULES
 from engine.schema import CONFIG, SheetSpec
 from engine.validation import tax_id_problem, validate
+from udfs.aging import BO_AGING, BO_AGING_BUCKET  # noqa: F401  (registered: Excel imports this module)
 from udfs.args import (
     RangeColumns,
     TableArg,
@@ -50,6 +53,7 @@ from udfs.args import (
 )
 from udfs.guard import bo_error, bo_guard
 from udfs.payroll import BO_INSS, BO_IRRF, BO_NET_PAY  # noqa: F401  (Excel imports this one module)
+from udfs.stock import BO_ORDER_LINE, BO_STOCK_VALUE  # noqa: F401 (registered here, Excel's module)
 from workbooks.memory import EXCEL_ERRORS, cell_text, columns_to_grid
 from workbooks.reading import config_values, read_table
 from workbooks.sheets.issues import issues_output

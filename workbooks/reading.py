@@ -3,6 +3,13 @@
 The same code serves every adapter (memory, file, live Excel), so they read identically.
 Parsing is vectorised: the machine format of a whole column is parsed at once, and only the cells
 that fail go through the per-cell tolerant parsers of engine.parsing.
+
+Money, quantities, rates and percentages (EXACT_KINDS) are read from the cell text straight into
+exact decimals (engine.money.decimal_column), never through a float: a number cell's text is
+its value ("2.675"; beyond Excel's 15 significant digits, binary noise that is rounded off:
+"12157521.109999999" is 12157521.11), and "1.234,56" typed as text reads to the same 1234.56.
+Integer columns (Line, Priority, Dependents) stay float64: every whole number a cell holds is
+exact in a float, and a fraction there is an error anyway (value.whole).
 """
 
 from __future__ import annotations
@@ -17,7 +24,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.issues import Issue, Severity
-from engine.parsing import PLAIN_NUMBER, parse_date, parse_number, parse_period
+from engine.money import EXCEL_DIGITS, decimal_column, excel_precision, plain_text
+from engine.parsing import PLAIN_NUMBER, parse_date, parse_decimal, parse_number, parse_period
 from engine.rules import kind_name, rule
 from engine.schema import CONFIG, INPUT_SHEETS, NUMERIC_KINDS, Column, Kind, SheetSpec, normalise
 from engine.settings import Settings, config_settings
@@ -26,6 +34,9 @@ from engine.vocab import config_choice
 from workbooks.model import Grid, TableRange, Workbook, column_letter, text_column
 
 HEADER_SEARCH_ROWS = 20
+EXACT_KINDS = frozenset({Kind.MONEY, Kind.NUMBER, Kind.PERCENT})
+_PLAIN_DECIMAL = r"^[+-]?(\d+\.?\d*|\.\d+)$"  # a number text a decimal column is built from
+_SHORT = EXCEL_DIGITS  # a text no longer has at most 15 digits: exact as it stands
 _MACHINE_DATETIME = "%Y-%m-%d %H:%M:%S"
 
 
@@ -200,7 +211,9 @@ def _read_column(table: Table, column: Column, raw: pd.Series, errors: dict[tupl
                  col: int, locale: str) -> pd.Series:
     """One column's values parsed (returned), its unreadable cells and their issues noted."""
     text = pa.array(raw.array) if len(raw) else pa.array([], pa.string())
-    if column.kind in NUMERIC_KINDS:
+    if column.kind in EXACT_KINDS:
+        values, bad = _exact_numbers(text, locale)
+    elif column.kind in NUMERIC_KINDS:
         values, bad = _numbers(text, locale)
     elif column.kind is Kind.DATE:
         values, bad = _dates(text)
@@ -238,6 +251,37 @@ def _numbers(text: pa.Array, locale: str) -> tuple[np.ndarray, np.ndarray]:
         if parsed is not None and np.isfinite(parsed):
             values[position] = parsed
     return values, present & np.isnan(values)
+
+
+def _exact_numbers(text: pa.Array, locale: str) -> tuple[pd.arrays.ArrowExtensionArray, np.ndarray]:
+    """Exact decimals: short number texts cast at once; the rest (typed text like "R$ 1.234,56",
+    exponents, more than 15 significant digits) parsed per cell and put back as plain text."""
+    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    short = pc.less_equal(pc.binary_length(text), _SHORT)
+    if pc.all(short).as_py() is not False:  # (nulls aside) every text short enough to be exact
+        try:  # every cell a plain number, as number cells read: one cast, no regex
+            values = decimal_column(text)
+            return pd.arrays.ArrowExtensionArray(values), np.zeros(len(text), dtype=bool)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    plain = pc.fill_null(pc.and_(pc.match_substring_regex(text, _PLAIN_DECIMAL), short), False)
+    present = text.is_valid().to_numpy(zero_copy_only=False)
+    odd = np.flatnonzero(present & ~plain.to_numpy(zero_copy_only=False))
+    fixed = [_plain_cell(str(text[position]), locale) for position in odd]
+    texts = pc.if_else(plain, text, pa.scalar(None, pa.string()))
+    if len(odd):
+        mask = np.zeros(len(text), dtype=bool)
+        mask[odd] = True
+        texts = pc.replace_with_mask(texts, pa.array(mask), pa.array(fixed, pa.string()))
+    values = decimal_column(texts)
+    return pd.arrays.ArrowExtensionArray(values), present & ~texts.is_valid().to_numpy(zero_copy_only=False)
+
+
+def _plain_cell(text: str, locale: str) -> str | None:
+    """A typed number as the plain text of its exact value (to Excel's 15 significant digits:
+    see engine.money.excel_precision), or None when unreadable."""
+    value = parse_decimal(text, locale)
+    return None if value is None else plain_text(excel_precision(value))
 
 
 def _dates(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:

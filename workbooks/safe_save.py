@@ -5,12 +5,16 @@
 - We write a temp file in the same folder, fsync it, verify it opens, keep a timestamped backup
   of the original (the last N), refuse if the original changed on disk since we read it, and
   replace atomically. A failure at any step leaves the original untouched.
+- The temp file is `.<stem>.<pid>.tmp<suffix>`: a run killed mid-save leaves it behind, and the
+  next run (under the lock) removes the temp files whose process is gone (`remove_stale_temps`).
+- `crash_point(step)` marks each moment of a save; tests make it kill the process there.
 """
 
 from __future__ import annotations
 
 import contextlib
 import getpass
+import glob
 import hashlib
 import json
 import os
@@ -164,20 +168,78 @@ def refuse_if_open_in_excel(path: Path) -> None:
                           f"{owner} to) and run again. Nothing was written.")
 
 
+def crash_point(step: str) -> None:
+    """A named moment of a save ("temp-written", "temp-synced", "replaced"; the runner adds
+    "head-pending" and "head-committed"). It does nothing: tests/test_crash_safety.py replaces it
+    to kill the process at that moment, proving every moment leaves a consistent workbook."""
+
+
+def temp_path(path: Path, pid: int | None = None) -> Path:
+    """The temp file a save by process `pid` (default: this one) writes beside `path`."""
+    return path.with_name(f".{path.stem}.{os.getpid() if pid is None else pid}.tmp{path.suffix}")
+
+
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Remove the temp files of `path` left by saves whose process is gone (killed mid-save).
+    Call under the workbook's lock. A temp whose pid is alive is never touched, even if that
+    pid now belongs to another program (it is removed by a later run)."""
+    pattern = re.compile(re.escape(f".{path.stem}.") + r"(\d+)" + re.escape(f".tmp{path.suffix}"))
+    removed = []
+    for candidate in path.parent.glob(f".{glob.escape(path.stem)}.*.tmp{glob.escape(path.suffix)}"):
+        match = pattern.fullmatch(candidate.name)
+        if match and int(match.group(1)) != os.getpid() and not process_alive(int(match.group(1))):
+            with contextlib.suppress(FileNotFoundError):
+                candidate.unlink()
+                removed.append(candidate)
+    return removed
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (when unsure: alive)."""
+    if pid <= 0:
+        return True
+    if os.name == "nt":  # pragma: no cover - os.kill(pid, 0) would terminate it on Windows
+        return _windows_process_alive(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, under another user
+        return True
+    return True
+
+
+def _windows_process_alive(pid: int) -> bool:  # pragma: no cover - Windows only
+    import ctypes
+
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return bool(kernel32.GetLastError() == 5)  # ERROR_ACCESS_DENIED: it exists
+    try:
+        code = ctypes.c_ulong()
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        return code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
+
+
 def replace_safely(path: Path, read_as: Fingerprint, write: Callable[[Path], None],
                    verify: Callable[[Path], None], keep: int | None = None,
                    now: datetime | None = None) -> Path | None:
     """Write a new version of `path` through `write(temp)`, verify it, back up the original and
     swap atomically. Returns the backup path (None for a new file)."""
-    temp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    temp = temp_path(path)
     if path.exists() and not os.access(path, os.W_OK):
         raise UnsafeWrite(f"{path.name} is read-only; nothing was written.")
     try:
         write(temp)
+        crash_point("temp-written")
         if path.exists():
             shutil.copymode(path, temp)  # a group-writable shared book stays group-writable
         _fsync(temp)
         verify(temp)
+        crash_point("temp-synced")
         refuse_if_open_in_excel(path)
         if path.exists() and fingerprint(path) != read_as:
             raise UnsafeWrite(f"{path.name} changed on disk while we worked (someone saved it); "
@@ -185,6 +247,7 @@ def replace_safely(path: Path, read_as: Fingerprint, write: Callable[[Path], Non
         keep = DEFAULT_KEEP if keep is None else keep
         backup = _backup(path, keep, now or datetime.now(UTC)) if path.exists() else None
         os.replace(temp, path)
+        crash_point("replaced")
         _fsync_dir(path.parent)
         return backup
     finally:

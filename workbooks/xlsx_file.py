@@ -30,10 +30,10 @@ import fastexcel
 import pandas as pd
 from lxml import etree
 
-from engine.errors import UnsafeWrite
+from engine.errors import UnreadableWorkbook, UnsafeWrite
 from workbooks.layout import LaidTable, Layout, lay_out
 from workbooks.model import Grid, Mark, OutputColumn, OutputSheet, OutputValue, text_column
-from workbooks.safe_save import Fingerprint, fingerprint, replace_safely
+from workbooks.safe_save import BACKUP_DIR, Fingerprint, fingerprint, replace_safely
 from workbooks.xlsx.charts import CT_CHART, CT_DRAWING, RT_DRAWING, make_charts
 from workbooks.xlsx.mark_surgery import MarkState, PackageEdit, apply_marks
 from workbooks.xlsx.ooxml import (
@@ -52,7 +52,7 @@ from workbooks.xlsx.ooxml import (
     resolve,
     serialise,
 )
-from workbooks.xlsx.package import Package, SheetEntry, read_package
+from workbooks.xlsx.package import Package, SheetEntry, read_package, unreadable_part
 from workbooks.xlsx.screening import inspect_file
 from workbooks.xlsx.sheetxml import render_sheet, render_table
 from workbooks.xlsx.styles import StyleBook
@@ -109,10 +109,13 @@ class FileWorkbook:
         entry = self.package.sheet(sheet)
         if entry is None:
             raise KeyError(sheet)
-        loaded = self._reader().load_sheet(entry.name, header_row=None, dtypes="string")
-        if self.prefetch:
-            self._prefetch(entry.part)
-        batch, cell_errors = loaded.to_arrow_with_errors()
+        try:  # calamine refuses XML Excel would repair: a refusal naming the part, not a crash
+            loaded = self._reader().load_sheet(entry.name, header_row=None, dtypes="string")
+            if self.prefetch:
+                self._prefetch(entry.part)
+            batch, cell_errors = loaded.to_arrow_with_errors()
+        except fastexcel.FastExcelError as exc:
+            raise unreadable_part(self.path, entry, exc) from None
         columns = [info.absolute_index + 1 for info in loaded.available_columns()]
         frame = pd.DataFrame({col: text_column(batch.column(i)) for i, col in enumerate(columns)})
         first_row = _first_row(self.path, entry.part) if len(frame) else 1
@@ -235,9 +238,23 @@ class FileWorkbook:
                 sheet_id = row[2] if len(row) > 2 else None
                 self.owned[str(value).casefold()] = _sheet_id(sheet_id)
             elif key == "mark":
-                self.marks.marks.append(json.loads(str(value)))
+                self.marks.marks.append(_state_record(self.name, value))
             elif key == "notes parts":
-                self.marks.created.update(json.loads(str(value)))
+                self.marks.created.update(_state_record(self.name, value))
+
+
+def _state_record(book: str, text: object) -> dict:
+    """A JSON record of the state sheet; a damaged one refuses the file (exit 2), as the marks it
+    records could not be taken off exactly."""
+    try:
+        record = json.loads(str(text))
+    except ValueError:
+        record = None
+    if not isinstance(record, dict):
+        raise UnreadableWorkbook(
+            f'Cannot read "{book}": its sheet {STATE_SHEET} (the Back Office state) holds a damaged '
+            f"record ({str(text)[:40]!r}); restore the workbook from its copy in {BACKUP_DIR}.")
+    return record
 
 
 def _sheet_id(text: str | None) -> int | None:

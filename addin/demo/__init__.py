@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from addin import report
+from addin.demo.book import DemoFacts, build_demo_workbook
 from addin.jobs import JobResult, run_on_file, validate_job
 from engine.errors import BadArguments
-from addin.demo.book import DemoFacts, build_demo_workbook
 
 
 def run_demo(path: Path, *, force: bool = False, progress: bool = True

@@ -13,6 +13,10 @@ Besides tidy, correctly typed data the book carries, on purpose:
 
 The Orders sheet has a title above its header (header detection is exercised) and Invoices is
 an Excel Table (table reading is exercised).
+
+Money, rates and quantities are Decimals, rounded half-up to cents by engine.money (random
+draws become Decimals through their shortest text, once). This module only generates data;
+workbooks.input_book writes it.
 """
 
 from __future__ import annotations
@@ -22,18 +26,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from zipfile import ZIP_DEFLATED, ZipFile
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.table import Table, TableStyleInfo
-from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
-
+from engine.money import round_money, to_decimal
 from engine.schema import (
     CONFIG,
     FX_RATES,
@@ -43,10 +41,11 @@ from engine.schema import (
     PAYROLL,
     STOCK,
     STOCK_MOVEMENTS,
-    Column,
     Kind,
     SheetSpec,
 )
+from workbooks.input_book import BookProperties, InputSheet, write_input_book
+from workbooks.model import column_letter
 
 PERIOD = "2026-10"
 PERIOD_START = date(2026, 10, 1)
@@ -62,7 +61,7 @@ ISO_DATE = "yyyy-mm-dd"
 BR_DATE = "dd/mm/yyyy"
 MONEY = "#,##0.00"
 PERCENT = "0%"
-TEXT = "@"
+D = Decimal
 
 HOLIDAYS = frozenset({date(2026, 9, 7), date(2026, 10, 12)})  # Independência, N. Sra. Aparecida
 
@@ -92,7 +91,7 @@ class TextValue:
     sheet: str
     cell: str
     text: str
-    value: float | date
+    value: Decimal | date
 
 
 @dataclass(frozen=True)
@@ -120,14 +119,14 @@ class DemoFacts:
 class _Item:
     sku: str
     description: str
-    price: float  # list price in BRL
+    price: Decimal  # list price in BRL
     equipment: bool = False
 
 
 @dataclass(frozen=True)
 class _Customer:
     name: str
-    tax_rate: float  # ICMS by destination: 18% in-state, 12% / 7% interstate, 0 export
+    tax_rate: Decimal  # ICMS by destination: 18% in-state, 12% / 7% interstate, 0 export
     currency: str = "BRL"
 
 
@@ -135,99 +134,99 @@ class _Customer:
 class _Supplier:
     name: str
     account: str
-    tax_rate: float
-    low: float  # typical net amount range
-    high: float
+    tax_rate: Decimal
+    low: int  # typical net amount range (bounds of a random draw)
+    high: int
 
 
-_CATALOGUE: tuple[tuple[str, float], ...] = (
-    ("Arroz Agulhinha Tipo 1 5 kg", 27.90),
-    ("Feijão Carioca 1 kg", 8.49),
-    ("Açúcar Cristal 5 kg", 22.90),
-    ("Café Torrado e Moído 500 g", 18.75),
-    ("Óleo de Soja 900 ml", 7.99),
-    ("Farinha de Trigo 1 kg", 5.89),
-    ("Macarrão Espaguete 500 g", 4.79),
-    ("Leite UHT Integral 1 L", 5.29),
-    ("Molho de Tomate 340 g", 3.49),
-    ("Biscoito Cream Cracker 400 g", 6.90),
-    ("Azeite Extra Virgem 500 ml", 39.90),
-    ("Sal Refinado 1 kg", 2.99),
-    ("Achocolatado em Pó 400 g", 9.80),
-    ("Margarina 500 g", 8.25),
-    ("Sardinha em Lata 125 g", 6.45),
-    ("Fubá Mimoso 1 kg", 4.20),
-    ("Água Mineral 500 ml (fardo 12)", 14.40),
-    ("Refrigerante Cola 2 L", 9.49),
-    ("Suco de Uva Integral 1 L", 16.90),
-    ("Cerveja Pilsen Lata 350 ml (pack 12)", 42.90),
-    ("Energético 250 ml", 8.99),
-    ("Chá Mate 1,5 L", 7.60),
-    ("Detergente Líquido 500 ml", 2.79),
-    ("Sabão em Pó 1,6 kg", 21.90),
-    ("Água Sanitária 2 L", 6.30),
-    ("Desinfetante Lavanda 2 L", 11.40),
-    ("Esponja Dupla Face (pack 3)", 4.99),
-    ("Papel Higiênico Folha Dupla (pack 12)", 24.90),
-    ("Papel Toalha (pack 2)", 7.45),
-    ("Saco de Lixo 100 L (rolo 10)", 12.80),
-    ("Álcool 70% 1 L", 9.90),
-    ("Limpador Multiuso 500 ml", 5.60),
-    ("Sabonete em Barra 90 g (pack 6)", 15.90),
-    ("Creme Dental 90 g", 4.35),
-    ("Shampoo 350 ml", 17.80),
-    ("Copo Descartável 200 ml (caixa 2.500 un)", 89.90),
-    ("Cesta Básica Premium (kit)", 189.90),
-    ("Dispenser de Papel Toalha", 64.50),
-    ("Carrinho de Supermercado 160 L", 689.00),
-    ("Balança Digital de Bancada 30 kg", 1234.56),
+_CATALOGUE: tuple[tuple[str, Decimal], ...] = (
+    ("Arroz Agulhinha Tipo 1 5 kg", D("27.90")),
+    ("Feijão Carioca 1 kg", D("8.49")),
+    ("Açúcar Cristal 5 kg", D("22.90")),
+    ("Café Torrado e Moído 500 g", D("18.75")),
+    ("Óleo de Soja 900 ml", D("7.99")),
+    ("Farinha de Trigo 1 kg", D("5.89")),
+    ("Macarrão Espaguete 500 g", D("4.79")),
+    ("Leite UHT Integral 1 L", D("5.29")),
+    ("Molho de Tomate 340 g", D("3.49")),
+    ("Biscoito Cream Cracker 400 g", D("6.90")),
+    ("Azeite Extra Virgem 500 ml", D("39.90")),
+    ("Sal Refinado 1 kg", D("2.99")),
+    ("Achocolatado em Pó 400 g", D("9.80")),
+    ("Margarina 500 g", D("8.25")),
+    ("Sardinha em Lata 125 g", D("6.45")),
+    ("Fubá Mimoso 1 kg", D("4.20")),
+    ("Água Mineral 500 ml (fardo 12)", D("14.40")),
+    ("Refrigerante Cola 2 L", D("9.49")),
+    ("Suco de Uva Integral 1 L", D("16.90")),
+    ("Cerveja Pilsen Lata 350 ml (pack 12)", D("42.90")),
+    ("Energético 250 ml", D("8.99")),
+    ("Chá Mate 1,5 L", D("7.60")),
+    ("Detergente Líquido 500 ml", D("2.79")),
+    ("Sabão em Pó 1,6 kg", D("21.90")),
+    ("Água Sanitária 2 L", D("6.30")),
+    ("Desinfetante Lavanda 2 L", D("11.40")),
+    ("Esponja Dupla Face (pack 3)", D("4.99")),
+    ("Papel Higiênico Folha Dupla (pack 12)", D("24.90")),
+    ("Papel Toalha (pack 2)", D("7.45")),
+    ("Saco de Lixo 100 L (rolo 10)", D("12.80")),
+    ("Álcool 70% 1 L", D("9.90")),
+    ("Limpador Multiuso 500 ml", D("5.60")),
+    ("Sabonete em Barra 90 g (pack 6)", D("15.90")),
+    ("Creme Dental 90 g", D("4.35")),
+    ("Shampoo 350 ml", D("17.80")),
+    ("Copo Descartável 200 ml (caixa 2.500 un)", D("89.90")),
+    ("Cesta Básica Premium (kit)", D("189.90")),
+    ("Dispenser de Papel Toalha", D("64.50")),
+    ("Carrinho de Supermercado 160 L", D("689.00")),
+    ("Balança Digital de Bancada 30 kg", D("1234.56")),
 )
 _EQUIPMENT = frozenset({"Carrinho de Supermercado 160 L", "Balança Digital de Bancada 30 kg"})
 _PRICE_TEXT_ITEM = "Balança Digital de Bancada 30 kg"  # its price is typed "1.234,56"
 _RS_TEXT_ITEM = "Copo Descartável 200 ml (caixa 2.500 un)"  # its price is typed "R$ 89,90"
 
 _CUSTOMERS: tuple[_Customer, ...] = (
-    _Customer("Supermercado Bom Preço Ltda", 0.18),
-    _Customer("Mercado Vila Mariana Ltda", 0.18),
-    _Customer("Comercial Santa Luzia Ltda", 0.18),
-    _Customer("Empório Paulista de Alimentos Ltda", 0.18),
-    _Customer("Rede Econômica de Supermercados S.A.", 0.18),
-    _Customer("Padaria e Confeitaria Real Ltda", 0.18),
-    _Customer("Atacadista Campinas Ltda", 0.18),
-    _Customer("Hotel Jardins Paulista Ltda", 0.18),
-    _Customer("Supermercados Mineiro Ltda", 0.12),
-    _Customer("Casa Carioca Comércio de Alimentos Ltda", 0.12),
-    _Customer("Mercado Curitibano Ltda", 0.12),
-    _Customer("Distribuidora Gaúcha de Bebidas Ltda", 0.12),
-    _Customer("Comercial Catarinense Ltda", 0.12),
-    _Customer("Restaurante Sabor de Minas Ltda", 0.12),
-    _Customer("Atacarejo Nordeste S.A.", 0.07),
-    _Customer("Mercadinho São Jorge ME", 0.07),
-    _Customer("Comercial Fortaleza Ltda", 0.07),
-    _Customer("Supermercado Goiano Ltda", 0.07),
-    _Customer("Distribuidora Amazônia Ltda", 0.07),
-    _Customer("Mercado Capixaba Ltda", 0.07),
+    _Customer("Supermercado Bom Preço Ltda", D("0.18")),
+    _Customer("Mercado Vila Mariana Ltda", D("0.18")),
+    _Customer("Comercial Santa Luzia Ltda", D("0.18")),
+    _Customer("Empório Paulista de Alimentos Ltda", D("0.18")),
+    _Customer("Rede Econômica de Supermercados S.A.", D("0.18")),
+    _Customer("Padaria e Confeitaria Real Ltda", D("0.18")),
+    _Customer("Atacadista Campinas Ltda", D("0.18")),
+    _Customer("Hotel Jardins Paulista Ltda", D("0.18")),
+    _Customer("Supermercados Mineiro Ltda", D("0.12")),
+    _Customer("Casa Carioca Comércio de Alimentos Ltda", D("0.12")),
+    _Customer("Mercado Curitibano Ltda", D("0.12")),
+    _Customer("Distribuidora Gaúcha de Bebidas Ltda", D("0.12")),
+    _Customer("Comercial Catarinense Ltda", D("0.12")),
+    _Customer("Restaurante Sabor de Minas Ltda", D("0.12")),
+    _Customer("Atacarejo Nordeste S.A.", D("0.07")),
+    _Customer("Mercadinho São Jorge ME", D("0.07")),
+    _Customer("Comercial Fortaleza Ltda", D("0.07")),
+    _Customer("Supermercado Goiano Ltda", D("0.07")),
+    _Customer("Distribuidora Amazônia Ltda", D("0.07")),
+    _Customer("Mercado Capixaba Ltda", D("0.07")),
 )
 _EXPORT_CUSTOMERS: tuple[_Customer, ...] = (
-    _Customer("Andes Trading S.A.C.", 0.0, "USD"),
-    _Customer("Río de la Plata Foods S.R.L.", 0.0, "USD"),
-    _Customer("Miami Gourmet Imports LLC", 0.0, "USD"),
+    _Customer("Andes Trading S.A.C.", D("0.0"), "USD"),
+    _Customer("Río de la Plata Foods S.R.L.", D("0.0"), "USD"),
+    _Customer("Miami Gourmet Imports LLC", D("0.0"), "USD"),
 )
 
 _SUPPLIERS: tuple[_Supplier, ...] = (
-    _Supplier("Laticínios Serra Verde Ltda", "5100", 0.12, 4000, 38000),
-    _Supplier("Moinho São Jorge S.A.", "5100", 0.18, 6000, 52000),
-    _Supplier("Torrefação Monte Alegre Ltda", "5100", 0.18, 3000, 26000),
-    _Supplier("Bebidas Vale do Paraíba Ltda", "5100", 0.18, 8000, 60000),
-    _Supplier("Química Limpa Bem Ltda", "5100", 0.12, 2500, 21000),
-    _Supplier("Embalagens Rio Claro Ltda", "5100", 0.18, 1500, 12000),
-    _Supplier("Transportadora Rápido Sul Ltda", "5200", 0.12, 1200, 9500),
-    _Supplier("Energia Paulista Distribuidora S.A.", "6200", 0.18, 2800, 6400),
-    _Supplier("Telecom Brasil Conecta S.A.", "6200", 0.18, 900, 2400),
-    _Supplier("Contabilidade Exata S/S", "6300", 0.05, 3200, 4800),
-    _Supplier("Segurança Vigilante Ltda", "6300", 0.05, 5200, 7900),
+    _Supplier("Laticínios Serra Verde Ltda", "5100", D("0.12"), 4000, 38000),
+    _Supplier("Moinho São Jorge S.A.", "5100", D("0.18"), 6000, 52000),
+    _Supplier("Torrefação Monte Alegre Ltda", "5100", D("0.18"), 3000, 26000),
+    _Supplier("Bebidas Vale do Paraíba Ltda", "5100", D("0.18"), 8000, 60000),
+    _Supplier("Química Limpa Bem Ltda", "5100", D("0.12"), 2500, 21000),
+    _Supplier("Embalagens Rio Claro Ltda", "5100", D("0.18"), 1500, 12000),
+    _Supplier("Transportadora Rápido Sul Ltda", "5200", D("0.12"), 1200, 9500),
+    _Supplier("Energia Paulista Distribuidora S.A.", "6200", D("0.18"), 2800, 6400),
+    _Supplier("Telecom Brasil Conecta S.A.", "6200", D("0.18"), 900, 2400),
+    _Supplier("Contabilidade Exata S/S", "6300", D("0.05"), 3200, 4800),
+    _Supplier("Segurança Vigilante Ltda", "6300", D("0.05"), 5200, 7900),
 )
-_RENT = _Supplier("Imobiliária Central Paulista Ltda", "6100", 0.0, 18500, 18500)
+_RENT = _Supplier("Imobiliária Central Paulista Ltda", "6100", D("0.0"), 18500, 18500)
 _DUPLICATE_SUPPLIER = _SUPPLIERS[0]
 
 _FIRST_NAMES = (
@@ -255,14 +254,20 @@ _NUMBER_FORMATS: Mapping[tuple[str, str], str] = {
 # --------------------------------------------------------------------------------------------
 
 
-def _money(value: float) -> float:
-    """Round to cents (the demo's numbers are display values, float is fine here)."""
-    return round(value + 1e-9, 2)
+def _money(value: Decimal) -> Decimal:
+    """An amount rounded half-up to cents (the one rounding rule, engine.money)."""
+    return round_money(value)
 
 
-def _pt_br(value: float) -> str:
+def _draw(rng: random.Random, low: float, high: float) -> Decimal:
+    """A uniform random factor or amount as an exact Decimal: the float draw enters money once,
+    through its shortest text (engine.money.to_decimal), never by float arithmetic."""
+    return to_decimal(rng.uniform(low, high))
+
+
+def _pt_br(value: Decimal) -> str:
     """A number as pt-BR text: 1234.56 -> "1.234,56"."""
-    return f"{value:,.2f}".translate(str.maketrans({",": ".", ".": ","}))
+    return f"{round_money(value):,.2f}".translate(str.maketrans(",.", ".,"))
 
 
 def _business_days(start: date, end: date) -> list[date]:
@@ -320,7 +325,7 @@ def _index(rows: Sequence[Row], target: Row) -> int:
 
 def _cell(spec: SheetSpec, rows: Sequence[Row], target: Row, column: str) -> str:
     """The A1 address of `column` in row `target` of a generated sheet."""
-    col = get_column_letter(spec.columns.index(spec.column(column)) + 1)
+    col = column_letter(spec.columns.index(spec.column(column)) + 1)
     return f"{col}{_header_row(spec) + 1 + _index(rows, target)}"
 
 
@@ -377,10 +382,10 @@ def _config_rows() -> list[Row]:
         ("Aging Buckets", "30,60,90,120"),
         ("Tax Rounding", "line"),
         ("Payroll Rules", "BR-2026"),
-        ("Overtime Multiplier", 1.5),
+        ("Overtime Multiplier", D("1.5")),
         ("Monthly Hours", 220),
         ("Employer Contribution Rate", 0),
-        ("Materiality", 0.00),
+        ("Materiality", D("0.00")),
     )
     return [{"Key": key, "Value": value} for key, value in settings]
 
@@ -426,14 +431,15 @@ def _order_line(rng: random.Random, item: _Item, customer: _Customer) -> Row:
         quantity = rng.randint(1, 3)
     else:
         quantity = rng.choice((6, 10, 12, 12, 20, 24, 24, 30, 36, 48, 60))
-    price = item.price * rng.choice((1.0, 1.0, 1.0, 0.97, 1.03, 1.05))
+    price = item.price * rng.choice((D(1), D(1), D(1), D("0.97"), D("1.03"), D("1.05")))
     if customer.currency == "USD":
-        price /= 5.45
+        price /= D("5.45")
     return {
         "SKU": item.sku,
         "Quantity": quantity,
         "Unit Price": _money(price),
-        "Discount": rng.choices((0.0, 0.02, 0.05, 0.10, 0.15), weights=(50, 15, 20, 10, 5))[0],
+        "Discount": rng.choices((D("0.0"), D("0.02"), D("0.05"), D("0.10"), D("0.15")),
+                                weights=(50, 15, 20, 10, 5))[0],
         "Tax Rate": customer.tax_rate,
         "Currency": customer.currency,
     }
@@ -464,11 +470,11 @@ def _orders(book: _Book) -> None:
 def _plant_orders(book: _Book, firsts: Mapping[int, Row]) -> None:
     """Text values and problems on the Orders sheet (all on single-line BRL orders)."""
     price_row, rs_row = firsts[_PRICE_TEXT_ORDER], firsts[_RS_TEXT_ORDER]
-    price_row.update({"Unit Price": 1234.56, "Quantity": 1})
-    rs_row["Unit Price"] = 89.90
-    firsts[_DISCOUNT_TEXT_ORDER]["Discount"] = 0.15
-    book.type_as_text(ORDERS, price_row, "Unit Price", _pt_br(1234.56))
-    book.type_as_text(ORDERS, rs_row, "Unit Price", f"R$ {_pt_br(89.90)}")
+    price_row.update({"Unit Price": D("1234.56"), "Quantity": 1})
+    rs_row["Unit Price"] = D("89.90")
+    firsts[_DISCOUNT_TEXT_ORDER]["Discount"] = D("0.15")
+    book.type_as_text(ORDERS, price_row, "Unit Price", _pt_br(D("1234.56")))
+    book.type_as_text(ORDERS, rs_row, "Unit Price", f"R$ {_pt_br(D('89.90'))}")
     book.type_as_text(ORDERS, firsts[_DISCOUNT_TEXT_ORDER], "Discount", "15%")
     book.type_as_text(ORDERS, firsts[_DATE_TEXT_ORDER], "Order Date",
                       PERIOD_END.strftime("%d/%m/%Y"))
@@ -482,7 +488,7 @@ def _plant_orders(book: _Book, firsts: Mapping[int, Row]) -> None:
 
 
 def _invoice(number: str, kind: str, party: str, issued: date, due_days: int,
-             net: float, tax_rate: float, currency: str = "BRL", account: str | None = None
+             net: Decimal, tax_rate: Decimal, currency: str = "BRL", account: str | None = None
              ) -> Row:
     """One invoice row: Amount is gross (tax included)."""
     tax = _money(net * tax_rate)
@@ -500,7 +506,7 @@ def _ar_invoices(rng: random.Random) -> list[Row]:
     rows = []
     for i, day in enumerate(issued):
         customer = rng.choice(_EXPORT_CUSTOMERS if i in usd else _CUSTOMERS)
-        net = rng.uniform(800, 48000) / (5.45 if i in usd else 1)
+        net = _draw(rng, 800, 48000) / (D("5.45") if i in usd else 1)
         rows.append(_invoice(f"NF-{10231 + i:06d}", "AR", customer.name, day,
                              rng.choice((30, 60)), net, customer.tax_rate, customer.currency))
     return rows
@@ -510,7 +516,7 @@ def _ap_invoices(rng: random.Random) -> tuple[list[Row], Row, Row]:
     """50 supplier bills Jun-Oct 2026: 5 monthly rents, 43 others and a duplicate pair."""
     days = _business_days(date(2026, 6, 1), PERIOD_END)
     rows = [_invoice(f"{2026}{month:02d}", "AP", _RENT.name, date(2026, month, 5), 30,
-                     _RENT.low, 0.0, account=_RENT.account) for month in range(6, 11)]
+                     D(_RENT.low), D(0), account=_RENT.account) for month in range(6, 11)]
     seen = {(_DUPLICATE_SUPPLIER.name, "123")}
     while len(rows) < 48:
         supplier = rng.choice(_SUPPLIERS)
@@ -521,10 +527,10 @@ def _ap_invoices(rng: random.Random) -> tuple[list[Row], Row, Row]:
             continue
         seen.add((supplier.name, _normalise_invoice_no(number)))
         rows.append(_invoice(number, "AP", supplier.name, rng.choice(days), rng.choice((30, 60)),
-                             rng.uniform(supplier.low, supplier.high), supplier.tax_rate,
+                             _draw(rng, supplier.low, supplier.high), supplier.tax_rate,
                              account=supplier.account))
     dup = _DUPLICATE_SUPPLIER
-    net = _money(rng.uniform(dup.low, dup.high))
+    net = _money(_draw(rng, dup.low, dup.high))
     original = _invoice("000123", "AP", dup.name, date(2026, 7, 14), 30, net, dup.tax_rate,
                         account=dup.account)
     again = _invoice("123", "AP", dup.name, date(2026, 9, 22), 30, net, dup.tax_rate,
@@ -551,7 +557,7 @@ def _pay_date(rng: random.Random, invoice: Row, *, after: date | None = None) ->
     return _next_business_day(start + timedelta(rng.randint(5, span)), cap=date(2026, 10, 30))
 
 
-def _payment(invoice: Row, day: date, amount: float) -> Row:
+def _payment(invoice: Row, day: date, amount: Decimal) -> Row:
     """A payment row for an invoice."""
     return {"Payment Date": day, "Type": invoice["Type"], "Party": invoice["Party"],
             "Invoice No": invoice["Invoice No"], "Amount": _money(amount),
@@ -571,16 +577,16 @@ def _payments(book: _Book) -> None:
     installments, partials, full = rest[:5], rest[5:13], rest[13:]
     rows = [_payment(r, _pay_date(rng, r), r["Amount"]) for r in full]
     for r in installments:
-        first = _payment(r, _pay_date(rng, r), r["Amount"] * rng.uniform(0.3, 0.6))
+        first = _payment(r, _pay_date(rng, r), r["Amount"] * _draw(rng, 0.3, 0.6))
         rows += [first, _payment(r, _pay_date(rng, r, after=first["Payment Date"]),
                                  r["Amount"] - first["Amount"])]
-    partial_rows = [_payment(r, _pay_date(rng, r), r["Amount"] * rng.uniform(0.25, 0.7))
+    partial_rows = [_payment(r, _pay_date(rng, r), r["Amount"] * _draw(rng, 0.25, 0.7))
                     for r in partials]
     text_row = next(p for p in partial_rows if p["Currency"] == "BRL")
-    text_row["Amount"] = float(max(100, int(text_row["Amount"]) // 100 * 100))
-    first = _payment(over, _pay_date(rng, over), over["Amount"] * 0.4)
+    text_row["Amount"] = D(max(100, int(text_row["Amount"]) // 100 * 100))
+    first = _payment(over, _pay_date(rng, over), over["Amount"] * D("0.4"))
     extra = _payment(over, _pay_date(rng, over, after=first["Payment Date"]),
-                     over["Amount"] - first["Amount"] + 350.00)
+                     over["Amount"] - first["Amount"] + D("350.00"))
     rows = sorted([*rows, *partial_rows, first, extra],
                   key=lambda r: (r["Payment Date"], r["Type"], r["Invoice No"]))
     book.sheets[PAYMENTS.name] = rows
@@ -596,12 +602,12 @@ _N_EMPLOYEES = 25
 _INVALID_CPF_EMPLOYEE = 17
 
 
-def _salaries(rng: random.Random) -> list[float]:
+def _salaries(rng: random.Random) -> list[Decimal]:
     """Base salaries from 1,621.00 (the 2026 minimum wage) to 15,000.00, shuffled."""
-    salaries = [15000.00, 1621.00]
-    salaries += [_money(rng.uniform(8000, 13500)) for _ in range(3)]
-    salaries += [_money(rng.uniform(3500, 7500)) for _ in range(7)]
-    salaries += [_money(rng.uniform(1700, 3400)) for _ in range(_N_EMPLOYEES - len(salaries))]
+    salaries = [D("15000.00"), D("1621.00")]
+    salaries += [_money(_draw(rng, 8000, 13500)) for _ in range(3)]
+    salaries += [_money(_draw(rng, 3500, 7500)) for _ in range(7)]
+    salaries += [_money(_draw(rng, 1700, 3400)) for _ in range(_N_EMPLOYEES - len(salaries))]
     rng.shuffle(salaries)
     return salaries
 
@@ -628,20 +634,21 @@ def _payroll(book: _Book) -> None:
     ids = sorted(rng.sample(range(1, 400), _N_EMPLOYEES))
     rows = []
     for emp_id, name, salary in zip(ids, _names(rng, _N_EMPLOYEES), _salaries(rng), strict=True):
-        overtime = rng.choice((2, 4, 6, 7.5, 8, 10, 12, 16, 20)) if (
+        overtime = rng.choice((2, 4, 6, D("7.5"), 8, 10, 12, 16, 20)) if (
             salary <= 7500 and rng.random() < 0.45) else 0
         rows.append({
             "Employee ID": f"{emp_id:05d}", "Name": name, "Period": PERIOD,
             "Base Salary": salary, "Overtime Hours": overtime,
-            "Bonus": float(rng.choice(range(250, 3001, 50))) if rng.random() < 0.25 else 0.0,
-            "Other Deductions": rng.choice((89.90, 120.00, 150.00, 215.40, 310.75))
-            if rng.random() < 0.35 else 0.0,
+            "Bonus": D(rng.choice(range(250, 3001, 50))) if rng.random() < 0.25 else D(0),
+            "Other Deductions": rng.choice((D("89.90"), D("120.00"), D("150.00"), D("215.40"),
+                                            D("310.75")))
+            if rng.random() < 0.35 else D(0),
             "Dependents": rng.choices((0, 1, 2, 3), weights=(45, 25, 20, 10))[0],
             "Tax ID": _valid_cpf(rng), "Bank Account": _bank_account(rng),
         })
     book.sheets[PAYROLL.name] = rows
     bad = rows[_INVALID_CPF_EMPLOYEE]
-    bad["Tax ID"] = _invalidate_cpf(bad["Tax ID"])
+    bad["Tax ID"] = _invalidate_cpf(str(bad["Tax ID"]))
     book.plant(PAYROLL, bad, "Tax ID", "invalid_tax_id",
                f"employee {bad['Employee ID']}: CPF {bad['Tax ID']} has a wrong check digit")
 
@@ -662,7 +669,7 @@ def _stock(book: _Book) -> set[str]:
             opening = rng.randint(3, 12) if item.sku in short else rng.randrange(150, 801, 10)
             point, reorder = rng.randrange(60, 201, 20), rng.randrange(120, 601, 60)
         rows.append({"SKU": item.sku, "Description": item.description, "Opening Qty": opening,
-                     "Opening Unit Cost": _money(item.price * rng.uniform(0.55, 0.75)),
+                     "Opening Unit Cost": _money(item.price * _draw(rng, 0.55, 0.75)),
                      "Reorder Point": point, "Reorder Qty": reorder})
     book.sheets[STOCK.name] = rows
     return short
@@ -678,7 +685,7 @@ def _movement(rng: random.Random, item: _Item, stock: Row, day: date) -> Row:
     if kind == "IN":
         qty = rng.randint(2, 6) if item.equipment else rng.randrange(60, 481, 20)
         return {"Date": day, "SKU": item.sku, "Type": "IN", "Quantity": qty,
-                "Unit Cost": _money(stock["Opening Unit Cost"] * rng.uniform(0.97, 1.06)),
+                "Unit Cost": _money(stock["Opening Unit Cost"] * _draw(rng, 0.97, 1.06)),
                 "Reference": f"NF-e {rng.randint(10000, 999999):06d}"}
     if kind == "OUT":
         qty = 1 if item.equipment else rng.randint(1, 12)
@@ -689,11 +696,11 @@ def _movement(rng: random.Random, item: _Item, stock: Row, day: date) -> Row:
             "Reference": "Inventário rotativo"}
 
 
-def _order_demand(book: _Book) -> dict[str, float]:
+def _order_demand(book: _Book) -> dict[str, Decimal]:
     """Total ordered quantity per SKU over the sheet (readable quantities only)."""
-    demand: dict[str, float] = defaultdict(float)
+    demand: dict[str, Decimal] = defaultdict(Decimal)
     for row in book.sheets[ORDERS.name]:
-        if isinstance(row["Quantity"], int | float):
+        if isinstance(row["Quantity"], int | Decimal):
             demand[row["SKU"]] += row["Quantity"]
     return demand
 
@@ -703,7 +710,7 @@ def _keep_stock_non_negative(book: _Book, rows: Iterable[Row]) -> None:
 
     Conservative: assumes every order line of the month is served before the movement.
     """
-    on_hand = {r["SKU"]: float(r["Opening Qty"]) for r in book.sheets[STOCK.name]}
+    on_hand = {r["SKU"]: Decimal(r["Opening Qty"]) for r in book.sheets[STOCK.name]}
     for sku, qty in _order_demand(book).items():
         on_hand[sku] -= qty
     for row in rows:
@@ -743,7 +750,9 @@ def _fx_rates(book: _Book) -> None:
         for currency, (low, high) in bounds.items():
             pull = 0.1 * ((low + high) / 2 - level[currency])  # mean-reverting
             level[currency] = min(high, max(low, level[currency] + pull + rng.gauss(0, 0.02)))
-            rows.append({"Currency": currency, "Date": day, "Rate": round(level[currency], 4)})
+            # The walk is a simulation in floats; the rate written is an exact 4-place Decimal.
+            rate = round_money(to_decimal(level[currency]), D("0.0001"))
+            rows.append({"Currency": currency, "Date": day, "Rate": rate})
     book.sheets[FX_RATES.name] = rows
 
 
@@ -763,123 +772,37 @@ def _generate(seed: int) -> _Book:
 
 
 # --------------------------------------------------------------------------------------------
-# Rendering
+# Layout (workbooks.input_book writes the file)
 # --------------------------------------------------------------------------------------------
 
 _SHEETS: tuple[SheetSpec, ...] = (CONFIG, ORDERS, INVOICES, PAYMENTS, PAYROLL, STOCK,
                                   STOCK_MOVEMENTS, FX_RATES)
 _BR_DATE_SHEETS = frozenset({INVOICES.name, PAYMENTS.name})
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_KIND_FORMATS: Mapping[Kind, str] = {Kind.MONEY: MONEY, Kind.PERCENT: PERCENT, Kind.INTEGER: "0",
+                                     Kind.NUMBER: "#,##0"}
 
 
-def _number_format(spec: SheetSpec, column: Column, value: object) -> str:
-    """The Excel number format of a cell, from its value type and its column's kind."""
-    if isinstance(value, str):
-        return TEXT
-    if isinstance(value, date):
-        return BR_DATE if spec.name in _BR_DATE_SHEETS else ISO_DATE
-    override = _NUMBER_FORMATS.get((spec.name, column.name))
-    if override:
-        return override
-    return {Kind.MONEY: MONEY, Kind.PERCENT: PERCENT, Kind.INTEGER: "0",
-            Kind.NUMBER: "#,##0"}.get(column.kind, "General")
+def _number_formats(spec: SheetSpec) -> dict[str, str]:
+    """Each numeric column's Excel number format: by kind, with the demo's overrides."""
+    formats = {c.name: _KIND_FORMATS[c.kind] for c in spec.columns if c.kind in _KIND_FORMATS}
+    formats.update({column: fmt for (sheet, column), fmt in _NUMBER_FORMATS.items()
+                    if sheet == spec.name})
+    return formats
 
 
-def _display_width(value: object) -> int:
-    """Roughly how many characters a value shows in Excel."""
-    if value is None:
-        return 0
-    if isinstance(value, date):
-        return 10
-    if isinstance(value, float):
-        return len(f"{value:,.2f}")
-    return len(str(value))
+def _layout(spec: SheetSpec, rows: Sequence[Row]) -> InputSheet:
+    """How one demo sheet is laid out: Orders has a title, Invoices is an Excel Table."""
+    cell_formats = {(len(rows) + 1, 2): "0.00"} if spec is CONFIG else {}  # Materiality
+    return InputSheet(
+        spec.name, tuple(c.name for c in spec.columns), rows, header_row=_header_row(spec),
+        title=ORDERS_TITLE if spec is ORDERS else None,
+        table_name=INVOICES_TABLE if spec is INVOICES else None,
+        header_fill=spec is not INVOICES, number_formats=_number_formats(spec),
+        date_format=BR_DATE if spec.name in _BR_DATE_SHEETS else ISO_DATE,
+        cell_formats=cell_formats)
 
 
-def _write_header(ws: Worksheet, spec: SheetSpec, row: int, *, filled: bool) -> None:
-    """Bold canonical headers, frozen below."""
-    for col, column in enumerate(spec.columns, start=1):
-        cell = ws.cell(row=row, column=col, value=column.name)
-        cell.font = _HEADER_FONT
-        cell.alignment = Alignment(vertical="center")
-        if filled:
-            cell.fill = _HEADER_FILL
-    ws.freeze_panes = ws.cell(row=row + 1, column=1)
-
-
-def _write_rows(ws: Worksheet, spec: SheetSpec, rows: Sequence[Row], first_row: int) -> None:
-    """Data cells with real Excel types and number formats."""
-    for r, row in enumerate(rows, start=first_row):
-        for c, column in enumerate(spec.columns, start=1):
-            value = row.get(column.name)
-            if value is None:
-                continue
-            cell = ws.cell(row=r, column=c, value=value)
-            cell.number_format = _number_format(spec, column, value)
-
-
-def _fit_columns(ws: Worksheet, spec: SheetSpec, rows: Sequence[Row]) -> None:
-    """Column widths that fit the headers and values, within sensible bounds."""
-    for c, column in enumerate(spec.columns, start=1):
-        widest = max([len(column.name) + 2, *(_display_width(r.get(column.name)) for r in rows)])
-        ws.column_dimensions[get_column_letter(c)].width = min(max(widest + 2, 9), 48)
-
-
-def _add_table(ws: Worksheet, spec: SheetSpec, rows: Sequence[Row]) -> None:
-    """Make the sheet's data an Excel Table."""
-    ref = f"A1:{get_column_letter(len(spec.columns))}{len(rows) + 1}"
-    table = Table(displayName=INVOICES_TABLE, ref=ref)
-    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True,
-                                          showColumnStripes=False, showFirstColumn=False,
-                                          showLastColumn=False)
-    ws.add_table(table)
-
-
-def _write_sheet(wb: Workbook, spec: SheetSpec, rows: Sequence[Row]) -> Worksheet:
-    """One input sheet: optional title, header, data, widths, table."""
-    ws = wb.create_sheet(spec.name)
-    header = _header_row(spec)
-    if spec is ORDERS:
-        ws.cell(row=1, column=1, value=ORDERS_TITLE).font = Font(bold=True, size=14)
-    _write_header(ws, spec, header, filled=spec is not INVOICES)
-    _write_rows(ws, spec, rows, header + 1)
-    _fit_columns(ws, spec, rows)
-    if spec is INVOICES:
-        _add_table(ws, spec, rows)
-    if spec is CONFIG:
-        ws.cell(row=len(rows) + 1, column=2).number_format = "0.00"  # Materiality
-    return ws
-
-
-def _render(book: _Book) -> Workbook:
-    """The openpyxl workbook of the generated content, with fixed document properties."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    for spec in _SHEETS:
-        _write_sheet(wb, spec, book.sheets[spec.name])
-    wb.properties.creator = COMPANY
-    wb.properties.title = f"Back Office demo workbook, period {PERIOD}"
-    wb.properties.created = FIXED_TIMESTAMP
-    wb.properties.modified = FIXED_TIMESTAMP
-    wb.properties.lastModifiedBy = COMPANY
-    return wb
-
-
-def _save_new(wb: Workbook, path: Path) -> None:
-    """Write to a path that must not exist yet (exclusive create); never overwrite.
-
-    ExcelWriter is used directly because openpyxl's save() stamps the clock into the document
-    properties.
-    """
-    with path.open("xb") as handle:
-        try:
-            with ZipFile(handle, "w", ZIP_DEFLATED, allowZip64=True) as archive:
-                ExcelWriter(wb, archive).write_data()
-        except BaseException:
-            handle.close()
-            path.unlink(missing_ok=True)
-            raise
+_PROPERTIES = BookProperties(COMPANY, f"Back Office demo workbook, period {PERIOD}", FIXED_TIMESTAMP)
 
 
 def build_demo_workbook(path: Path, *, seed: int = 2026) -> DemoFacts:
@@ -889,7 +812,7 @@ def build_demo_workbook(path: Path, *, seed: int = 2026) -> DemoFacts:
     if path.exists():
         raise FileExistsError(f"{path} already exists; the demo never overwrites a file")
     book = _generate(seed)
-    _save_new(_render(book), path)
+    write_input_book(path, [_layout(spec, book.sheets[spec.name]) for spec in _SHEETS], _PROPERTIES)
     return DemoFacts(
         path=path,
         period=PERIOD,

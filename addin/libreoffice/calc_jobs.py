@@ -1,19 +1,24 @@
 """The ribbon's buttons on a document open in LibreOffice Calc.
 
-Each button runs the same job functions as the CLI and the Excel ribbon (addin.jobs) on the
-open document through the UNO adapter (workbooks.uno_calc.CalcWorkbook), then saves the
-document in its own format (a job run is a saved version: the audit head kept beside the file
-must match the file) and records the head, as the ribbon does in Excel. A document never saved
-keeps the results in memory and says so. The tags are the Excel ribbon's (addin.ribbon
-DISPATCH); a test keeps the two lists equal.
+The buttons are the registered commands that name a ribbon tag (addin/commands.py), as in
+Excel (addin/ribbon.py DISPATCH): a job button runs its command's steps through the one door,
+`addin.runner.run_steps`, on a `CalcTarget` (the open document through the UNO adapter
+workbooks.uno_calc.CalcWorkbook), so the audit chain, the pending/committed head beside the file
+and the one save are the CLI's and Excel's. Saving is the document's own `store()` in its own
+format (a job run is a saved version: the head recorded outside must match the file); a
+document never saved keeps the results in memory and says so. A flow's button registered with a
+ribbon tag appears here without more code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from workbooks.model import Workbook
 from workbooks.uno_calc import CalcWorkbook
 
 Reply = tuple[str, str]
@@ -31,22 +36,56 @@ def document_path(document: Any) -> Path | None:
     return path if path.exists() else None
 
 
-def run_job(document: Any, job: Callable[..., Any]) -> Any:
-    """Run `job` on the open document, write its sheets, save the document, record the head."""
-    from addin.jobs import Context
-    from workbooks.safe_save import fingerprint
-    from workbooks.sheets.audit import write_head
+@dataclass
+class CalcTarget:
+    """A spreadsheet document open in Calc, as a target of addin.runner (see runner.Target)."""
 
-    path = document_path(document)
-    book = CalcWorkbook(document)
-    ctx = Context.here(fingerprint(path).sha256 if path and not document.isModified() else "")
-    result = job(book, ctx)
-    result.written = book.save()
-    if path is not None:
-        document.store()
-        if result.audit is not None:
-            write_head(path, result.audit)
-    return result
+    document: Any
+    read_as: str = ""
+
+    @property
+    def head_file(self) -> Path | None:
+        """The document's file (None when it was never saved)."""
+        return document_path(self.document)
+
+    @contextlib.contextmanager
+    def session(self, *, writes: bool) -> Iterator[Workbook]:
+        """The open document; LibreOffice keeps other writers out while it has it open."""
+        from workbooks import safe_save
+
+        path = self.head_file
+        unchanged = path is not None and not self.document.isModified()
+        self.read_as = safe_save.fingerprint(path).sha256 if unchanged and path else ""
+        yield CalcWorkbook(self.document)
+
+    def input_sha256(self, book: Workbook) -> str:
+        """The saved file's hash when the run started ("" when it has unsaved edits)."""
+        return self.read_as
+
+    def save(self, book: Workbook, before_replace: Callable[[], None]) -> list[str]:
+        """Write into the document, then store it in its own format."""
+        written = book.save()
+        before_replace()
+        if self.head_file is not None:
+            self.document.store()
+        return written
+
+    def settle_failed_save(self, book: Workbook) -> None:
+        """The store did not change the file: the pending head goes."""
+        from workbooks import safe_save
+        from workbooks.sheets.audit import drop_pending_head
+
+        path = self.head_file
+        if path is not None and safe_save.fingerprint(path).sha256 == self.read_as:
+            drop_pending_head(path)
+
+
+def run(document: Any, command: str) -> list[Any]:
+    """Run a registered command's steps on the open document through the one door."""
+    from addin.commands import COMMANDS
+    from addin.runner import run_steps
+
+    return run_steps(CalcTarget(document), COMMANDS[command].steps)
 
 
 def _unsaved(document: Any) -> str:
@@ -55,22 +94,29 @@ def _unsaved(document: Any) -> str:
 
 def validate(document: Any) -> Reply:
     """Validate workbook: Issues sheet, marks, audit entry."""
-    from addin.jobs import validate_job
-
-    result = run_job(document, validate_job)
+    result = run(document, "validate")[0]
     if not result.issues:
         return TITLE, "No problems found. An entry was added to the Audit Log." + _unsaved(document)
     errors, warnings = result.summary["errors"], result.summary["warnings"]
-    return TITLE, (f"{errors} errors and {warnings} warnings: see the Issues sheet and the "
-                   "marked cells." + _unsaved(document))
+    return TITLE, (f"{errors} errors and {warnings} warnings: see the Issues sheet (each Cell "
+                   "links to its cell) and the marked cells." + _unsaved(document))
 
 
 def clear_marks(document: Any) -> Reply:
     """Clear marks: remove the tool's fills and notes."""
-    from addin.jobs import clear_marks_job
-
-    run_job(document, clear_marks_job)
+    run(document, "clear")
     return TITLE, "The marks Back Office had put on input cells were removed." + _unsaved(document)
+
+
+def job_button(command: str) -> Callable[[Any], Reply]:
+    """The button of a job command with no message of its own (a flow's): it runs the steps
+    and says what they found, as the Excel ribbon's does."""
+    def press(document: Any) -> Reply:
+        results = run(document, command)
+        errors = sum(1 for r in results for i in r.issues if i.severity == "error")
+        found = f"{errors} errors: see the Issues sheet." if errors else "No errors found."
+        return TITLE, f"{command.capitalize()} done. {found}" + _unsaved(document)
+    return press
 
 
 def audit_show(document: Any) -> Reply:
@@ -84,12 +130,10 @@ def audit_show(document: Any) -> Reply:
 
 
 def audit_verify(document: Any) -> Reply:
-    """Verify audit log: recompute the chain, compare with the head kept beside the file."""
-    from engine.audit import verify_chain
-    from workbooks.sheets.audit import read_audit_log, read_head
+    """Verify audit log: recompute the chain, held to the head kept beside the file."""
+    from addin.runner import verify
 
-    path = document_path(document)
-    verdict = verify_chain(read_audit_log(CalcWorkbook(document)), read_head(path) if path else None)
+    _, verdict = verify(CalcTarget(document))
     if verdict.ok:
         note = f" Note: {verdict.warning}." if verdict.warning else ""
         return TITLE, f"Audit log intact: {verdict.entries} entries verified.{note}"
@@ -97,16 +141,21 @@ def audit_verify(document: Any) -> Reply:
 
 
 def doctor(document: Any) -> Reply:
-    """Doctor: the same checks as `backoffice doctor`."""
-    from addin.doctor import run_checks
+    """Doctor: the Excel ribbon's own (it does not touch the workbook)."""
+    from addin.ribbon import DISPATCH
 
-    problems = [c for c in run_checks() if not c.ok]
-    if not problems:
-        return TITLE, "Everything looks right."
-    return TITLE, "\n".join(f"{c.name}: {c.detail} Fix: {c.fix}" for c in problems)
+    return DISPATCH["doctor"](document)
 
 
-BUTTONS: dict[str, Callable[[Any], Reply]] = {
-    "validate": validate, "clear_marks": clear_marks, "audit_show": audit_show,
-    "audit_verify": audit_verify, "doctor": doctor,
+SPECIAL: dict[str, Callable[[Any], Reply]] = {  # command name -> its Calc-side function
+    "validate": validate, "clear": clear_marks, "audit show": audit_show,
+    "audit verify": audit_verify, "doctor": doctor,
 }
+
+
+def buttons() -> dict[str, Callable[[Any], Reply]]:
+    """Button tag -> function, for every registered command that names a ribbon tag."""
+    from addin.commands import COMMANDS
+
+    return {c.ribbon: SPECIAL.get(c.name) or job_button(c.name)
+            for c in COMMANDS.values() if c.ribbon}

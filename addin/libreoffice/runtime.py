@@ -131,6 +131,6 @@ def run_button(tag: str, frame: Any) -> Reply:
 
 def buttons() -> dict[str, Callable[[Any], Reply]]:
     """Button tag -> what it does on an open Calc document (see addin.libreoffice.calc_jobs)."""
-    from addin.libreoffice.calc_jobs import BUTTONS
+    from addin.libreoffice.calc_jobs import buttons as calc_buttons
 
-    return BUTTONS
+    return calc_buttons()

@@ -1,8 +1,9 @@
 """Safety check of a workbook file before any reader touches it.
 
 `inspect_file` looks at the bytes (magic numbers, the zip central directory, the first 64 KiB of
-each XML part) and either returns the kind of package or raises `UnreadableWorkbook` with a
-one-line message naming the file, the reason and the fix. It only reads: the file is never
+each XML part, the roots and relationships of the parts we will read or edit: part_check) and
+either returns the kind of package or raises `UnreadableWorkbook` with a one-line message naming
+the file, the reason and the fix. It only reads: the file is never
 modified, and no part is ever decompressed beyond what the checks need.
 """
 
@@ -18,12 +19,12 @@ from typing import BinaryIO
 from lxml import etree
 
 from engine.errors import UnreadableWorkbook
+from workbooks.xlsx.part_check import SMALL_PART, STRICT, NotXml, PartProblem, check_parts, xml
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED = ("EncryptionInfo", "EncryptedPackage")
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 HEAD_SIZE = 64 * 1024
-SMALL_PART = 4 * 1024**2
 BOMB_MEMBER = 10 * 1024**2
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
 FIX_SAVE_XLSX = "open it in Excel and save it as .xlsx (Excel Workbook)"
@@ -35,7 +36,6 @@ DTD_MARKS = tuple(
 REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 OTHER_APPS = {"word/": "a Word document", "ppt/": "a PowerPoint presentation"}
-STRICT = "it was saved as Strict Open XML; save it as the default Excel Workbook format"
 OPC_ROOT = ("[content_types].xml", "_rels/.rels")
 _BROKEN = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, RuntimeError,
            NotImplementedError, ValueError, struct.error, KeyError, IndexError)
@@ -50,16 +50,16 @@ def inspect_file(path: pathlib.Path, *, max_total_uncompressed: int = 4 * 1024**
         if head.startswith(ZIP_MAGICS):
             return _inspect_zip(path, max_total_uncompressed, max_ratio)
         if head.startswith(OLE_MAGIC):
-            raise _fail(path, _ole_reason(path))
-        raise _fail(path, _other_reason(path, head))
+            raise refusal(path, _ole_reason(path))
+        raise refusal(path, _other_reason(path, head))
     except UnreadableWorkbook:
         raise
     except Exception as exc:  # the contract: a bad file never escapes as anything else
-        raise _fail(path, f"it could not be checked ({type(exc).__name__}: {exc})") from exc
+        raise refusal(path, f"it could not be checked ({type(exc).__name__}: {exc})") from exc
 
 
-def _fail(path: pathlib.Path, reason: str) -> UnreadableWorkbook:
-    """Build the one-line user message: the file name, then the reason and fix."""
+def refusal(path: pathlib.Path, reason: str) -> UnreadableWorkbook:
+    """The one-line refusal of a file: 'Cannot read "NAME": REASON.' (REASON names the fix)."""
     name = "".join(ch if ch.isprintable() else "?" for ch in path.name)
     return UnreadableWorkbook(" ".join(f'Cannot read "{name}": {reason}.'.split()))
 
@@ -76,22 +76,22 @@ def _read_head(path: pathlib.Path) -> bytes:
     try:
         st = path.stat()
     except (FileNotFoundError, NotADirectoryError):
-        raise _fail(path, "the file does not exist; check the folder and the file name") from None
+        raise refusal(path, "the file does not exist; check the folder and the file name") from None
     except (OSError, ValueError) as exc:
-        raise _fail(path, f"the file cannot be accessed ({exc})") from None
+        raise refusal(path, f"the file cannot be accessed ({exc})") from None
     if stat.S_ISDIR(st.st_mode):
-        raise _fail(path, "it is a folder, not a workbook file") from None
+        raise refusal(path, "it is a folder, not a workbook file") from None
     if not stat.S_ISREG(st.st_mode):
-        raise _fail(path, "it is not a regular file (device, pipe or socket)")
+        raise refusal(path, "it is not a regular file (device, pipe or socket)")
     if st.st_size == 0:
-        raise _fail(path, "the file is empty (0 bytes), an interrupted save or copy; save it again")
+        raise refusal(path, "the file is empty (0 bytes), an interrupted save or copy; save it again")
     try:
         with path.open("rb") as fh:
             return fh.read(HEAD_SIZE)
     except PermissionError:
-        raise _fail(path, "permission denied; check the file permissions") from None
+        raise refusal(path, "permission denied; check the file permissions") from None
     except OSError as exc:
-        raise _fail(path, f"the file cannot be read ({exc.strerror or exc})") from None
+        raise refusal(path, f"the file cannot be read ({exc.strerror or exc})") from None
 
 
 def _ole_reason(path: pathlib.Path) -> str:
@@ -176,10 +176,13 @@ def _inspect_zip(path: pathlib.Path, max_total: int, max_ratio: int) -> str:
         with zipfile.ZipFile(path) as zf:
             _check_members(path, zf.infolist(), max_total, max_ratio)
             return _check_package(path, zf)
+    except NotXml as bad:
+        raise refusal(path, f"it is damaged (part {bad.part} is not well-formed XML: {bad.problem}); "
+                            "restore it from a backup or re-save it") from None
     except etree.LxmlError as exc:
-        raise _fail(path, f"it is damaged (a package part is not well-formed XML: {exc})") from None
+        raise refusal(path, f"it is damaged (a package part is not well-formed XML: {exc})") from None
     except _BROKEN:
-        raise _fail(path, damaged) from None
+        raise refusal(path, damaged) from None
 
 
 def _check_members(path: pathlib.Path, infos: list[zipfile.ZipInfo], max_total: int,
@@ -190,17 +193,17 @@ def _check_members(path: pathlib.Path, infos: list[zipfile.ZipInfo], max_total: 
         name = info.filename
         parts = name.replace("\\", "/").split("/")
         if name.startswith(("/", "\\")) or name[1:2] == ":" or ".." in parts:
-            raise _fail(path, f"it contains an unsafe member path ({name!r}); refusing to read it")
+            raise refusal(path, f"it contains an unsafe member path ({name!r}); refusing to read it")
         if name.casefold() in seen:
-            raise _fail(path, f"it contains the part {name!r} twice (tampered or corrupt zip)")
+            raise refusal(path, f"it contains the part {name!r} twice (tampered or corrupt zip)")
         seen.add(name.casefold())
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > BOMB_MEMBER and ratio > max_ratio:
-            raise _fail(path, f"part {name} expands to {_size(info.file_size)} at a {ratio:.0f}:1 "
+            raise refusal(path, f"part {name} expands to {_size(info.file_size)} at a {ratio:.0f}:1 "
                               "ratio (zip bomb); refusing to read it")
     total = sum(info.file_size for info in infos)
     if total > max_total:
-        raise _fail(path, f"it expands to {_size(total)}, over the {_size(max_total)} limit "
+        raise refusal(path, f"it expands to {_size(total)}, over the {_size(max_total)} limit "
                           "(zip bomb?); refusing to read it")
 
 
@@ -210,7 +213,7 @@ def _read_part(path: pathlib.Path, zf: zipfile.ZipFile, name: str, *, whole: boo
     with zf.open(name) as part:
         data = part.read(size + 1 if whole and size <= SMALL_PART else HEAD_SIZE)
     if any(mark in data[:HEAD_SIZE] for mark in DTD_MARKS):
-        raise _fail(path, f"part {name} declares a DTD/entity (<!DOCTYPE/<!ENTITY), which Excel "
+        raise refusal(path, f"part {name} declares a DTD/entity (<!DOCTYPE/<!ENTITY), which Excel "
                           "never writes: XML-entity attack risk; refusing to read it")
     return data
 
@@ -219,41 +222,40 @@ def _check_package(path: pathlib.Path, zf: zipfile.ZipFile) -> str:
     """Check the OPC structure: content types, officeDocument target, Strict, XML parts."""
     parts = {name.casefold(): name for name in zf.namelist()}
     if "xl/workbook.bin" in parts:
-        raise _fail(path, f"it is a binary .xlsb workbook, which is not supported; {FIX_SAVE_XLSX}")
+        raise refusal(path, f"it is a binary .xlsb workbook, which is not supported; {FIX_SAVE_XLSX}")
     if "[content_types].xml" not in parts:
-        raise _fail(path, "it is a zip archive but not an Excel workbook (no [Content_Types].xml)")
+        raise refusal(path, "it is a zip archive but not an Excel workbook (no [Content_Types].xml)")
     types = _read_part(path, zf, parts["[content_types].xml"], whole=True)
     target, rel_type = "xl/workbook.xml", ""
     if "_rels/.rels" in parts:
-        target, rel_type = _office_document(_read_part(path, zf, parts["_rels/.rels"], whole=True))
+        rels = parts["_rels/.rels"]
+        target, rel_type = _office_document(_read_part(path, zf, rels, whole=True), rels)
     if STRICT_NS.decode() in rel_type:
-        raise _fail(path, STRICT)
+        raise refusal(path, STRICT)
     app = next((app for top, app in OTHER_APPS.items() if target.startswith(top)), "")
     if app or target.casefold() not in parts:
-        raise _fail(path, f"it is not an Excel workbook ({app or 'it has no workbook part'})")
+        raise refusal(path, f"it is not an Excel workbook ({app or 'it has no workbook part'})")
     folder, _, base = target.rpartition("/")
     key = {target.casefold(), f"{folder}/_rels/{base}.rels".lstrip("/").casefold()}
     for low, name in parts.items():
         if low.endswith((".xml", ".rels", ".vml")) and low not in OPC_ROOT:
             data = _read_part(path, zf, name, whole=low in key)
             if low == target.casefold() and STRICT_NS in data:
-                raise _fail(path, STRICT)
+                raise refusal(path, STRICT)
+    try:  # the parts we will read or edit: known roots, complete relationships (part_check)
+        check_parts(zf, lambda name, whole: _read_part(path, zf, name, whole=whole), parts, target)
+    except PartProblem as problem:
+        raise refusal(path, problem.reason) from None
     content_type = _content_type(types, target)
     if "spreadsheetml" not in content_type and "ms-excel" not in content_type:
-        raise _fail(path, f"it is not an Excel workbook (main part is {content_type or '?'})")
+        raise refusal(path, f"it is not an Excel workbook (main part is {content_type or '?'})")
     macro = "xl/vbaproject.bin" in parts or "macroenabled" in content_type
     return "xlsm" if macro or path.suffix.lower() in (".xlsm", ".xltm") else "xlsx"
 
 
-def _xml(data: bytes) -> etree._Element:
-    """Parse a small package part with entities, DTDs and network access all off."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    return etree.fromstring(data, parser)
-
-
-def _office_document(rels: bytes) -> tuple[str, str]:
+def _office_document(rels: bytes, part: str) -> tuple[str, str]:
     """Return (target part name, relationship type) of the package's officeDocument relation."""
-    for rel in _xml(rels).iter(f"{REL_NS}Relationship", "Relationship"):
+    for rel in xml(rels, part).iter(f"{REL_NS}Relationship", "Relationship"):
         if rel.get("Type", "").endswith(OFFICE_DOCUMENT):
             return rel.get("Target", "").lstrip("/"), rel.get("Type", "")
     return "", ""
@@ -261,7 +263,7 @@ def _office_document(rels: bytes) -> tuple[str, str]:
 
 def _content_type(types: bytes, part: str) -> str:
     """Content type of `part` from [Content_Types].xml (Override first, then Default)."""
-    root = _xml(types)
+    root = xml(types, "[Content_Types].xml")
     for node in root.iter(f"{CT_NS}Override"):
         if node.get("PartName", "").lstrip("/").casefold() == part.casefold():
             return str(node.get("ContentType", "")).lower()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import openpyxl
 
 from workbooks.model import OutputSheet
+from workbooks.xlsx.styles import schema_font_order
 from workbooks.xlsx_file import FileWorkbook
 
 
@@ -17,7 +19,9 @@ def write_sidecar(workbook: Path, sheets: list[OutputSheet]) -> Path:
     fresh = openpyxl.Workbook()
     fresh.active.title = "About"
     fresh.active["A1"] = f"Results of Back Office for {workbook.name}, which it could not change."
-    fresh.save(target)
+    buffer = io.BytesIO()
+    fresh.save(buffer)
+    target.write_bytes(schema_font_order(buffer.getvalue()))
     book = FileWorkbook.open(target)
     for sheet in sheets:
         book.write_sheet(sheet)

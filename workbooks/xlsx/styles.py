@@ -4,6 +4,9 @@ and an identical entry already present is reused, so re-running adds nothing."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 from lxml import etree
 
 from workbooks.layout import money_format
@@ -20,6 +23,10 @@ NUMBER_FORMATS: dict[str, tuple[int, str | None]] = {
     CellKind.DATE: (-1, "yyyy-mm-dd"),
 }
 MARK_FILLS = {"error": "FFFFC7CE", "warning": "FFFFEB9C"}
+# CT_Font's children in the order of the Open XML SDK's sequence. openpyxl writes name/family/color
+# before sz, which the SDK's validator rejects; Excel itself writes this order.
+FONT_ORDER = ("b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign",
+              "sz", "color", "name", "family", "charset", "scheme")
 QUOTED_TEXT = "quoted"  # text starting with = + - @: quotePrefix keeps it text when edited
 HEADING_SIZE = "14"
 # The order Excel writes a font's children in (CT_Font): Excel refuses other orders.
@@ -162,3 +169,20 @@ def _same(a: etree._Element, b: etree._Element) -> bool:
     """Equal by namespaced tag, attributes and children, whatever prefix each was written with."""
     return (a.tag == b.tag and dict(a.attrib) == dict(b.attrib) and len(a) == len(b)
             and all(_same(x, y) for x, y in zip(a, b, strict=True)))
+
+
+def schema_font_order(package: bytes, part: str = "xl/styles.xml") -> bytes:
+    """A package (zip bytes) that the tool itself created with openpyxl (the demo book, a results
+    sidecar), with each <font>'s children in the schema's order. A user's styles are never
+    reordered: entries we do not own stay byte for byte."""
+    source = zipfile.ZipFile(io.BytesIO(package))
+    root = parse(source.read(part))
+    rank = {q(name): index for index, name in enumerate(FONT_ORDER)}
+    for font in root.iter(q("font")):
+        font[:] = sorted(font, key=lambda child: rank.get(child.tag, len(rank)))
+    out = io.BytesIO()
+    with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            target.writestr(info, serialise(root, data) if info.filename == part else data)
+    return out.getvalue()

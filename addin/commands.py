@@ -1,0 +1,201 @@
+"""Every command, registered in one place: the `backoffice` parser (addin/cli.py) is built from
+this table and the ribbon (addin/ribbon.py) takes its buttons' steps from it.
+
+A job command is a list of steps run in one session through addin/runner.py; adding
+`process orders|stock|invoices|payroll|all` or `close` is one `Command(...)` entry each, e.g.
+
+    Command("process all", "run every flow for the period", steps=(ORDERS, STOCK, INVOICES,
+            PAYROLL), period=True, ribbon="process_all")
+
+`period=False` means the command ignores the period, so `--period` given to it is refused
+(exit 2) instead of being silently dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from addin.jobs import JobResult, clear_marks_job, rules_job, validate_job
+from addin.runner import FileTarget, Step, run_steps
+
+Handler = Callable[[argparse.Namespace, "Command"], int]
+
+VALIDATE = Step("validate", validate_job, takes_period=True)
+RULES = Step("rules", rules_job)
+CLEAR = Step("clear", clear_marks_job)
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command as typed ("validate", "audit verify", "process all").
+
+    steps: the jobs a run makes, in order, in one session (a command with steps writes);
+    handler: what a command that is not a plain job run does (None: run the steps on the book);
+    book: it takes the workbook path as its argument; period: --period applies to it;
+    arguments: its own extra arguments; ribbon: the tag of the ribbon button doing the same."""
+
+    name: str
+    help: str
+    steps: tuple[Step, ...] = ()
+    handler: Handler | None = None
+    book: bool = True
+    period: bool = False
+    arguments: Callable[[argparse.ArgumentParser], None] | None = None
+    ribbon: str = ""
+
+    @property
+    def writes(self) -> bool:
+        """Whether the command writes into the workbook (and so takes --dry-run)."""
+        return bool(self.steps) and self.book
+
+
+def run_job(args: argparse.Namespace, command: Command, path: Path | None = None
+            ) -> list[JobResult]:
+    """Run the command's steps on the workbook file named on the command line."""
+    from addin import report
+
+    target = path or args.workbook
+    with report.progress(f"{command.name.capitalize()}: {target.name}", enabled=not args.json):
+        return run_steps(FileTarget(target), command.steps,
+                         dry_run=getattr(args, "dry_run", False), period=args.period)
+
+
+def cmd_job(args: argparse.Namespace, command: Command) -> int:
+    """A plain job command: run its steps, print the result (one result per step)."""
+    from addin import report
+
+    results = run_job(args, command)
+    result = results[0] if len(results) == 1 else combine(command.name, results)
+    return report.emit(result, args.json, lambda: report.run_summary(results))
+
+
+def combine(name: str, results: list[JobResult]) -> JobResult:
+    """One result for a run of several steps: every issue, each step's summary and audit entry,
+    the run's last audit entry as its own."""
+    steps: list[object] = [{"command": r.command, "summary": r.summary,
+                            "audit": {"seq": r.audit.seq, "entry_hash": r.audit.entry_hash}
+                            if r.audit else None} for r in results]
+    return JobResult(name, results[0].workbook, next((r.period for r in results if r.period), ""),
+                     [i for r in results for i in r.issues], {"steps": steps},
+                     results[-1].written, next((r.audit for r in reversed(results) if r.audit),
+                                               None))
+
+
+def cmd_demo(args: argparse.Namespace, command: Command) -> int:
+    """Write the demo workbook and validate it."""
+    from addin import report
+    from addin.demo import run_demo
+
+    result, facts = run_demo(args.path, force=args.force, progress=not args.json)
+    report.emit(result, args.json, lambda: report.demo_summary(args.path, result, facts))
+    return 0  # the demo's errors are planted on purpose; the run itself succeeded
+
+
+def cmd_rules(args: argparse.Namespace, command: Command) -> int:
+    """List the rules, or write them as a Rules sheet into the book given by --write."""
+    from addin import report
+    from engine.catalogue import catalogue
+
+    if not args.write:
+        return report.rules_table(catalogue(), args.locale, args.json)
+    result = run_job(args, command, args.write)[0]
+    return report.emit(result, args.json, lambda: report.out.print(
+        f"Wrote the Rules sheet ({result.summary['rules']} rules) into {args.write.name}."))
+
+
+def cmd_audit(args: argparse.Namespace, command: Command) -> int:
+    """Show the audit log, or verify its chain (exit 1 when broken)."""
+    from addin import report
+    from addin.runner import verify
+
+    log, verdict = verify(FileTarget(args.workbook))
+    if command.name == "audit show":
+        return report.audit_show(args.workbook, log, verdict, args.json)
+    return report.audit_verify(args.workbook, log, verdict, args.json)
+
+
+def cmd_doctor(args: argparse.Namespace, command: Command) -> int:
+    """Check the set-up."""
+    from addin import report
+    from addin.doctor import run_checks
+
+    return report.doctor(run_checks(), args.json)
+
+
+def cmd_addin(args: argparse.Namespace, command: Command) -> int:
+    """Build the add-in, or build and install it."""
+    from addin import report
+    from addin.install import build, install
+
+    if args.target == "libreoffice":  # backoffice.oxt, the Calc door (addin/libreoffice)
+        from addin.libreoffice import build as oxt_build
+        from addin.libreoffice import install as oxt_install
+
+        build, install = oxt_build.build_oxt, oxt_install.install
+    action = command.name.split()[1]
+    target = build(args.out) if action == "build" else install()
+    report.done(command.name, {"addin": str(target)}, args.json,
+                f"{'Built' if action == 'build' else 'Installed'} {target}")
+    return 0
+
+
+def _demo_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", nargs="?", default="demo/backoffice-demo.xlsx", type=Path,
+                        help="where to write it (default: demo/backoffice-demo.xlsx)")
+    parser.add_argument("--force", action="store_true", help="replace the file if it exists")
+
+
+def _rules_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--write", type=Path, metavar="BOOK", help="write a Rules sheet into BOOK")
+    parser.add_argument("--locale", choices=["en", "pt-BR"], default="en", help="message language")
+
+
+def _build_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=Path("build"), help="folder (default build/)")
+    _target_args(parser)
+
+
+def _target_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", choices=["excel", "libreoffice"], default="excel",
+                        help="excel: backoffice.xlam (default); libreoffice: backoffice.oxt")
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def register(command: Command) -> Command:
+    """Add a command to the table (the parser and the ribbon are built from it)."""
+    COMMANDS[command.name] = command
+    return command
+
+
+for _command in (
+    Command("demo", "write a demo workbook (period 2026-10) and run the jobs on it",
+            handler=cmd_demo, book=False, arguments=_demo_args),
+    Command("validate", "read every input sheet, write the Issues sheet", steps=(VALIDATE,),
+            period=True, ribbon="validate"),
+    Command("rules", "list every check the tool makes (or write them as a Rules sheet)",
+            steps=(RULES,), handler=cmd_rules, book=False, arguments=_rules_args),
+    Command("clear", "remove the marks (fills and notes) the tool put on input cells",
+            steps=(CLEAR,), ribbon="clear_marks"),
+    Command("doctor", "check the Python and Excel set-up; say how to fix problems",
+            handler=cmd_doctor, book=False, ribbon="doctor"),
+    Command("addin build", "build backoffice.xlam from the text sources", handler=cmd_addin,
+            book=False, arguments=_build_args),
+    Command("addin install", "build the add-in for this Python and put it where Excel loads "
+            "it (Windows, macOS; --target libreoffice: LibreOffice, with unopkg)",
+            handler=cmd_addin, book=False, arguments=_target_args),
+    Command("audit show", "list the audit log entries", handler=cmd_audit, ribbon="audit_show"),
+    Command("audit verify", "recompute the hash chain (exit 1 if broken)", handler=cmd_audit,
+            ribbon="audit_verify"),
+):
+    register(_command)
+
+GROUPS = {  # the help of a command group (the first word of two-word commands)
+    "addin": "build or install the Excel add-in (backoffice.xlam)",
+    "audit": "show or verify the tamper-evident audit log",
+    "process": "run a flow (orders, stock, invoices, payroll) or all of them",
+}
