@@ -9,6 +9,8 @@ Actions (each a one-key object; results in order):
   {"array": ["Sheet.A1:D1", "=..."]}     a sized array formula, then recalculate
   {"read": "Sheet.A1:D3"}                -> {"values": rows, "errors": {"A1": code}}
   {"dispatch": "org.backoffice.jobs:validate"}   -> the handler's "title\\nmessage"
+  {"write_sheet": "module:function"}     that function's OutputSheet written by the UNO adapter
+                                         (workbooks.uno_calc; PYTHONPATH must reach it), recalculated
   {"store": true} / {"close": true} / {"terminate": true}
 """
 
@@ -88,6 +90,17 @@ def main():
             frame = doc.getCurrentController().getFrame()
             event = helper.executeDispatch(frame, arg, "", 0, ())
             results.append(getattr(event, "Result", event))
+        elif kind == "write_sheet":
+            import importlib
+
+            from workbooks.uno_calc import CalcWorkbook
+
+            module, function = arg.split(":")
+            book = CalcWorkbook(doc)
+            book.write_sheet(getattr(importlib.import_module(module), function)())
+            written = book.save()
+            doc.calculateAll()
+            results.append(written)
         elif kind == "store":
             doc.store()
             results.append(True)

@@ -79,9 +79,11 @@ class CalcOffice:
         self.chown(target)
         return target
 
-    def drive(self, actions: list[dict[str, Any]]) -> list[Any]:
-        """Run the driver's actions (see tests/calc_driver.py); their results."""
-        done = self.run([SYSTEM_PYTHON, str(DRIVER), self.pipe, json.dumps(actions)])
+    def drive(self, actions: list[dict[str, Any]], pythonpath: list[str] | None = None) -> list[Any]:
+        """Run the driver's actions (see tests/calc_driver.py); their results. `pythonpath`:
+        folders the driver imports from (the project, to use the UNO adapter from outside)."""
+        env = {"PYTHONPATH": os.pathsep.join(pythonpath)} if pythonpath else None
+        done = self.run([SYSTEM_PYTHON, str(DRIVER), self.pipe, json.dumps(actions)], env=env)
         if done.returncode != 0:
             raise AssertionError(f"calc driver failed ({done.returncode}): {done.stderr[-3000:]}")
         return json.loads(done.stdout.strip().splitlines()[-1])

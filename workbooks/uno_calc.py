@@ -22,9 +22,9 @@ from decimal import Decimal
 from typing import Any
 
 from engine.errors import UnsafeWrite
-from workbooks.layout import LaidCell, Layout, lay_out, number_format
+from workbooks.layout import LaidCell, LaidChart, Layout, lay_out, number_format
 from workbooks.memory import ExcelError, cells_to_grid
-from workbooks.model import CellKind, Formula, Grid, Mark, OutputSheet, TableRange, column_letter
+from workbooks.model import CellKind, ChartKind, Formula, Grid, Mark, OutputSheet, TableRange, column_letter
 
 STATE_SHEET = "_BackOffice"
 OWNED_KEY, MARK_KEY = "owned sheet", "live mark"  # the state sheet's keys, as live Excel's
@@ -36,6 +36,12 @@ CALC_ERRORS = {532: "#DIV/0!", 32767: "#N/A", 519: "#VALUE!", 524: "#REF!", 525:
 DATE_TYPES, LOGICAL_TYPE = 2 | 4, 1024  # com.sun.star.util.NumberFormat bits
 BOLD, HEADING_HEIGHT = 150.0, 14.0
 CLEAR_ALL = 1023  # com.sun.star.sheet.CellFlags: every kind of content and format
+PIXEL = 26.46  # 1/100 mm per pixel at 96 dpi
+# Chart kind -> Calc's diagram service and its Vertical (bars run sideways) setting.
+CHART_DIAGRAMS = {ChartKind.BAR: ("com.sun.star.chart.BarDiagram", True),
+                  ChartKind.COLUMN: ("com.sun.star.chart.BarDiagram", False),
+                  ChartKind.LINE: ("com.sun.star.chart.LineDiagram", None),
+                  ChartKind.PIE: ("com.sun.star.chart.PieDiagram", None)}
 _STRUCTURED = re.compile(r"([A-Za-z_][\w.]*)\[([^\[\]]+)\]")
 
 
@@ -188,6 +194,30 @@ class CalcWorkbook:
             self._database_range(ws, table.name, table.first_row, table.last_row - table.totals,
                                  table.last_col)
         self._widths(ws, sheet, layout)
+        for index, laid in enumerate(layout.charts):
+            self._chart(ws, laid, f"BO_Chart{index + 1}")
+
+    def _chart(self, ws: Any, laid: LaidChart, name: str) -> None:
+        """A chart over the block's columns (categories first, headers as series names),
+        anchored at its cell, sized in pixels as in Excel."""
+        sheet = ws.getRangeAddress().Sheet
+        ranges = tuple(_struct("com.sun.star.table.CellRangeAddress", Sheet=sheet, StartColumn=col - 1,
+                               StartRow=laid.header_row - 1, EndColumn=col - 1, EndRow=laid.last_row - 1)
+                       for col in (laid.category_col, *laid.value_cols))
+        at = ws.getCellByPosition(laid.col - 1, laid.row - 1).Position
+        box = _struct("com.sun.star.awt.Rectangle", X=at.X, Y=at.Y,
+                      Width=round(laid.chart.width * PIXEL), Height=round(laid.chart.height * PIXEL))
+        charts = ws.getCharts()
+        charts.addNewByName(name, box, ranges, True, True)
+        chart = charts.getByName(name).getEmbeddedObject()
+        kind, vertical = CHART_DIAGRAMS[laid.chart.kind]
+        diagram = chart.createInstance(kind)
+        chart.setDiagram(diagram)
+        if vertical is not None:
+            diagram.Vertical = vertical
+        if laid.chart.title:
+            chart.HasMainTitle = True
+            chart.getTitle().String = laid.chart.title
 
     def _state_at_end(self) -> int:
         """1 when the state sheet is the last sheet (new sheets go before it)."""
@@ -241,9 +271,13 @@ class CalcWorkbook:
         parser.setPropertyValue("FormulaConvention",
                                 _uno("com.sun.star.sheet.AddressConvention.XL_OOX"))
         mapper = self.document.createInstance("com.sun.star.sheet.FormulaOpCodeMapper")
-        parser.setPropertyValue("OpCodeMap", mapper.getAvailableMappings(
-            _uno("com.sun.star.sheet.FormulaLanguage.OOXML"),
-            _uno("com.sun.star.sheet.FormulaMapGroup.ALL_EXCEPT_SPECIAL")))
+        import uno
+
+        entries = mapper.getAvailableMappings(_uno("com.sun.star.sheet.FormulaLanguage.OOXML"),
+                                              _uno("com.sun.star.sheet.FormulaMapGroup.ALL_EXCEPT_SPECIAL"))
+        # typed: a bare tuple reaches the parser as sequence<any>, which it refuses
+        uno.invoke(parser, "setPropertyValue", ("OpCodeMap", uno.Any(
+            "[]com.sun.star.sheet.FormulaOpCodeMapEntry", entries)))
         target = ws.getCellByPosition(cell.col - 1, cell.row - 1)
         tokens = parser.parseFormula(text, target.getCellAddress())
         target.setTokens(tokens)
