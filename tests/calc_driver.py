@@ -5,12 +5,15 @@ Python that imports `uno` on Debian), as the same user as soffice (the pipe is p
 
 Actions (each a one-key object; results in order):
   {"open": "/path/book.xlsx"}            load it (hidden); later actions act on it
+  {"open_visible": "/path/book.xlsx"}    load it in a window;  {"attach": true}  act on the
+                                         document already open (another driver opened it)
   {"formulas": {"Sheet.A1": "=..."}}     cell formulas (Calc syntax), then recalculate
   {"array": ["Sheet.A1:D1", "=..."]}     a sized array formula, then recalculate
   {"read": "Sheet.A1:D3"}                -> {"values": rows, "errors": {"A1": code}}
   {"dispatch": "org.backoffice.jobs:validate"}   -> the handler's "title\\nmessage"
   {"write_sheet": "module:function"}     that function's OutputSheet written by the UNO adapter
                                          (workbooks.uno_calc; PYTHONPATH must reach it), recalculated
+  {"activate": "Issues"}                 show that sheet;  {"window": [w, h]}  size the window
   {"store": true} / {"close": true} / {"terminate": true}
 """
 
@@ -74,6 +77,12 @@ def main():
             doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(arg), "_blank", 0,
                                                (prop("Hidden", True),))
             results.append(doc is not None)
+        elif kind == "open_visible":
+            doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(arg), "_blank", 0, ())
+            results.append(doc is not None)
+        elif kind == "attach":
+            doc = desktop.getCurrentComponent()
+            results.append(doc is not None)
         elif kind == "formulas":
             for address, formula in arg.items():
                 cell_range(doc, address).getCellByPosition(0, 0).setFormula(formula)
@@ -101,6 +110,13 @@ def main():
             written = book.save()
             doc.calculateAll()
             results.append(written)
+        elif kind == "activate":
+            doc.getCurrentController().setActiveSheet(doc.Sheets.getByName(arg))
+            results.append(True)
+        elif kind == "window":
+            window = doc.getCurrentController().getFrame().getContainerWindow()
+            window.setPosSize(0, 0, arg[0], arg[1], 15)  # 15: position and size
+            results.append(True)
         elif kind == "store":
             doc.store()
             results.append(True)

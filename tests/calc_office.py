@@ -32,7 +32,7 @@ TIMEOUT_S = 120.0
 class CalcOffice:
     """One soffice process with a fresh profile and the extension installed."""
 
-    def __init__(self, oxt: Path | None = None) -> None:
+    def __init__(self, oxt: Path | None = None, *, start: bool = True) -> None:
         self.user = NOBODY if os.geteuid() == 0 else None
         self.home = Path(tempfile.mkdtemp(prefix="bo-calc-"))
         self.home.chmod(0o777)  # the unprivileged user writes here; /tmp's sticky bit protects it
@@ -51,7 +51,8 @@ class CalcOffice:
             if done.returncode != 0:
                 raise AssertionError(f"unopkg add failed ({done.returncode}): {done.stderr}{done.stdout}")
             self.install_seconds = time.monotonic() - started
-            self.start()
+            if start:
+                self.start()
 
     def prepare(self, profile: Path) -> None:
         """A user profile with recalculation on load and the en-US locale."""
@@ -59,17 +60,20 @@ class CalcOffice:
         (profile / "user" / "registrymodifications.xcu").write_text(_REGISTRY, encoding="utf-8")
         self.chown(self.home)
 
-    def start(self, profile: Path | None = None) -> None:
-        """Start soffice headless on `profile` (default: the one unopkg installed into)."""
+    def start(self, profile: Path | None = None, *, soffice: str | None = None,
+              headless: bool = True, log: Path | None = None) -> None:
+        """Start soffice (headless unless told) on `profile` (default: the one unopkg installed
+        into), listening on the pipe."""
         self.profile = profile or self.profile
         self.chown(self.home)
+        window = ["--headless", "--invisible"] if headless else []
         self.process = subprocess.Popen(
-            [soffice_path(), "--headless", "--invisible", "--norestore", "--nologo", "--nolockcheck",
+            [soffice or soffice_path(), *window, "--norestore", "--nologo", "--nolockcheck",
              f"-env:UserInstallation={self.profile.as_uri()}",
              f"--accept=pipe,name={self.pipe};urp;StarOffice.ComponentContext"],
             env=self.env, user=self.user, group=self.user, extra_groups=[] if self.user else None,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-            start_new_session=True)
+            stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL, start_new_session=True,
+            stderr=log.open("wb") if log else subprocess.DEVNULL)
 
     def place(self, path: Path, name: str | None = None) -> Path:
         """Copy a file into the office's home (where its user can read and write it)."""
