@@ -98,3 +98,27 @@ def test_doctor_flags_an_installed_extension_whose_environment_is_gone(tmp_path)
     assert calc["ok"] is False
     assert calc["detail"] == "the extension imports Back Office from /gone/project, which is gone"
     assert calc["fix"].startswith("Make the environment from LibreOffice's Python")
+
+
+def test_an_extension_that_cannot_import_back_office_says_so_in_cells_and_boxes(tmp_path):
+    """Built for no environment, the extension runs in a Python without the engine: the cell
+    and the button say how to set it up; soffice keeps running (a second call answers too)."""
+    from addin.libreoffice.build import build_oxt
+
+    oxt = build_oxt(tmp_path, [])
+    with CalcOffice(oxt) as office:
+        import openpyxl
+
+        wb = openpyxl.Workbook()
+        wb.active.title = "Pay"
+        wb.save(tmp_path / "pay.xlsx")
+        book = office.place(tmp_path / "pay.xlsx")
+        results = office.drive([{"open": str(book)}, {"formulas": {"Pay.A1": "=BO_INSS(5000)"}},
+                                {"read": "Pay.A1"}, {"dispatch": "org.backoffice.jobs:validate"},
+                                {"dispatch": "org.backoffice.jobs:doctor"}, {"close": True}])
+    cell = results[2]["values"][0][0]
+    assert cell.startswith("#BO! Back Office is not set up for LibreOffice (ImportError: "
+                           "No module named 'addin'")
+    assert "backoffice addin install --target libreoffice" in cell
+    for answer in results[3:5]:
+        assert answer.startswith("Back Office: not done\nBack Office is not set up for LibreOffice")

@@ -64,6 +64,14 @@ FORMULAS: dict[str, tuple[str, Any]] = {
 }
 
 
+def _with_their_issues_sheet(path: Path, demo: Path) -> Path:
+    """The demo workbook with a sheet named Issues that Back Office did not make."""
+    wb = openpyxl.load_workbook(demo)
+    wb.create_sheet("Issues")["A1"] = "my own notes"
+    wb.save(path)
+    return path
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Build and install the extension, then in one session: formulas on Inputs, validation of
@@ -77,6 +85,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with CalcOffice(oxt) as office:
         inputs = office.place(_inputs(folder / "inputs.xlsx"))
         book = office.place(demo, "calc.xlsx")
+        theirs = office.place(_with_their_issues_sheet(folder / "theirs.xlsx", demo))
         results = office.drive([
             {"open": str(inputs)},
             {"formulas": {cell: formula for cell, (formula, _) in FORMULAS.items()}},
@@ -95,6 +104,11 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             {"dispatch": "org.backoffice.jobs:validate"},
             {"dispatch": "org.backoffice.jobs:audit_verify"},
             {"dispatch": "org.backoffice.jobs:no_such_button"},
+            {"close": True},
+            {"open": str(theirs)},
+            {"dispatch": "org.backoffice.jobs:validate"},
+            {"read": "Issues.A1:A1"},
+            {"dispatch": "org.backoffice.jobs:audit_show"},
             {"close": True},
         ])
         saved = folder / "calc.xlsx"
@@ -173,3 +187,12 @@ def test_the_saved_document_has_the_clis_sheets_and_numbers(run):
 def test_audit_verify_passes_on_the_file_calc_saved(run, capsys):
     assert backoffice(["audit", "verify", str(run["calc"])]) == 0
     assert "1 entries" in capsys.readouterr().out.replace("entry", "entries")
+
+
+def test_a_refused_job_answers_in_a_message_and_leaves_calc_running(run):
+    # UnsafeWrite inside the job: caught, said in the box; the document and soffice carry on.
+    assert run["results"][19] == ('Back Office: not done\nThe sheet "Issues" was not made by Back '
+                                  "Office; rename it so the results can be written.")
+    assert run["results"][20]["values"] == [["my own notes"]]
+    assert run["results"][21] == ("Back Office\nThere is no Audit Log yet: it starts with the "
+                                  "first job run.")
