@@ -52,7 +52,8 @@ def test_every_function_and_argument_has_its_portuguese_text():
 def test_the_package_lists_its_parts_and_the_component_has_one_method_per_function(oxt):
     names = set(oxt.namelist())
     assert names == {"META-INF/manifest.xml", "description.xml", "CalcAddIns.xcu",
-                     "ProtocolHandler.xcu", "Addons.xcu", "backoffice_component.py",
+                     "ProtocolHandler.xcu", "Addons.xcu", "WindowState.xcu",
+                     "backoffice_component.py",
                      "types/backoffice.idl", "types/backoffice.rdb"}
     manifest = etree.fromstring(oxt.read("META-INF/manifest.xml"))
     paths = {e.get("{http://openoffice.org/2001/manifest}full-path") for e in manifest}
@@ -99,6 +100,9 @@ def test_every_ribbon_button_is_on_the_calc_toolbar_and_menu(oxt):
     first = toolbar[0].find(f"prop[@{OOR}name='Title']")
     assert {v.get(XML_LANG): v.text for v in first} == {"en-US": "Validate workbook",
                                                         "pt-BR": "Validar pasta de trabalho"}
+    state = etree.fromstring(oxt.read("WindowState.xcu")).find(".//node/node/node")
+    assert state.get(f"{OOR}name") == "private:resource/toolbar/addon_org.backoffice.calc.toolbar"
+    assert state.find(f"prop[@{OOR}name='UIName']/value").text == "Back Office"
     handler = etree.fromstring(oxt.read("ProtocolHandler.xcu"))
     assert handler.find(".//value").text == "org.backoffice.jobs:*"
 

@@ -88,6 +88,7 @@ def package_files(paths: list[str]) -> dict[str, bytes]:
         "CalcAddIns.xcu": sources.calc_addins_xcu(functions),
         "ProtocolHandler.xcu": sources.protocol_handler_xcu(),
         "Addons.xcu": sources.addons_xcu(sources.buttons()),
+        "WindowState.xcu": sources.window_state_xcu(),
         sources.COMPONENT: sources.component(functions, paths),
         "types/backoffice.idl": sources.idl(functions),
     }

@@ -128,13 +128,32 @@ def addons_xcu(items: list[Button]) -> str:
         '<prop oor:name="Title">', '<prop oor:name="Title" oor:type="xs:string">')
     return (_XML + f'<oor:component-data {_OOR} oor:name="Addons" oor:package="org.openoffice.Office">'
             '<node oor:name="AddonUI">'
-            '<node oor:name="OfficeToolBar"><node oor:name="org.backoffice.calc.toolbar" oor:op="replace">'
+            f'<node oor:name="OfficeToolBar"><node oor:name="{TOOLBAR}" oor:op="replace">'
             f"{toolbar}</node></node>"
             '<node oor:name="OfficeMenuBar"><node oor:name="org.backoffice.calc.menu" oor:op="replace">'
             f'{title}<prop oor:name="Context" oor:type="xs:string"><value>'
             "com.sun.star.sheet.SpreadsheetDocument</value></prop>"
             f'<node oor:name="Submenu">{menu}</node></node></node>'
             "</node></oor:component-data>\n")
+
+
+TOOLBAR = "org.backoffice.calc.toolbar"
+
+
+def window_state_xcu() -> str:
+    """org.openoffice.Office.UI.CalcWindowState: the toolbar's name ("Back Office", not
+    "Add-On 1"), docked at the top, shown."""
+    state = f"private:resource/toolbar/addon_{TOOLBAR}"
+    props = {"Docked": ("xs:boolean", "true"), "DockingArea": ("xs:int", "0"),
+             "DockPos": ("xs:string", "0,3"), "Visible": ("xs:boolean", "true")}
+    body = "".join(f'<prop oor:name="{name}" oor:type="{kind}"><value>{value}</value></prop>'
+                   for name, (kind, value) in props.items())
+    return (_XML + f'<oor:component-data {_OOR} oor:name="CalcWindowState" '
+            'oor:package="org.openoffice.Office.UI"><node oor:name="UIElements">'
+            f'<node oor:name="States"><node oor:name="{state}" oor:op="replace">'
+            + _values("UIName", {"en-US": "Back Office", "pt-BR": "Back Office"}).replace(
+                '<prop oor:name="UIName">', '<prop oor:name="UIName" oor:type="xs:string">')
+            + body + "</node></node></node></oor:component-data>\n")
 
 
 def protocol_handler_xcu() -> str:
@@ -146,7 +165,7 @@ def protocol_handler_xcu() -> str:
             "</node></node></oor:component-data>\n")
 
 
-CONFIG_FILES = ("CalcAddIns.xcu", "ProtocolHandler.xcu", "Addons.xcu")
+CONFIG_FILES = ("CalcAddIns.xcu", "ProtocolHandler.xcu", "Addons.xcu", "WindowState.xcu")
 RDB = "types/backoffice.rdb"
 COMPONENT = "backoffice_component.py"
 
