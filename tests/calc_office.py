@@ -16,8 +16,10 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,22 @@ DRIVER = Path(__file__).resolve().parent / "calc_driver.py"
 SYSTEM_PYTHON = "/usr/bin/python3"
 NOBODY = 65534
 TIMEOUT_S = 120.0
+
+
+@contextlib.contextmanager
+def udfs_imported_here() -> Iterator[None]:
+    """Drop the udfs modules imported inside (undecorated, as xlwings leaves them off Windows),
+    so tests that import them through xlwings' Windows decorators (tests/xlwings_stubs.py)
+    later import them afresh."""
+    def ours() -> set[str]:
+        return {name for name in sys.modules if name == "udfs" or name.startswith("udfs.")}
+
+    before = ours()
+    try:
+        yield
+    finally:
+        for name in ours() - before:
+            del sys.modules[name]
 
 
 class CalcOffice:

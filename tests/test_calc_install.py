@@ -14,9 +14,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from calc_office import SYSTEM_PYTHON, CalcOffice
-
-from udfs.payroll import BO_INSS
+from calc_office import SYSTEM_PYTHON, CalcOffice, udfs_imported_here
 
 pytestmark = pytest.mark.libreoffice
 PROJECT = Path(__file__).resolve().parents[1]
@@ -64,7 +62,10 @@ def test_install_from_the_libreoffice_python_environment_adds_the_extension(inst
 
 
 def test_the_installed_extension_computes_with_the_environments_engine(installed):
-    assert installed["values"] == [[float(BO_INSS(5000)[0][0])]] == [[501.51]]
+    with udfs_imported_here():
+        from udfs.payroll import BO_INSS
+
+        assert installed["values"] == [[float(BO_INSS(5000)[0][0])]] == [[501.51]]
 
 
 def test_doctor_in_that_environment_says_libreoffice_runs_it(installed):

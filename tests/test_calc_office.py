@@ -16,15 +16,11 @@ from typing import Any
 
 import openpyxl
 import pytest
-from calc_office import CalcOffice
+from calc_office import CalcOffice, udfs_imported_here
 
 from addin.cli import main as backoffice
 from addin.demo.book import build_demo_workbook
 from addin.libreoffice.build import build_oxt
-from udfs.aging import BO_AGING_BUCKET
-from udfs.functions import BO_PARSE_DATE, BO_PARSE_NUMBER, BO_TAXID_VALID, BO_VALIDATE
-from udfs.payroll import BO_INSS, BO_IRRF, BO_NET_PAY
-from udfs.stock import BO_ORDER_LINE
 
 pytestmark = pytest.mark.libreoffice
 PROJECT = Path(__file__).resolve().parents[1]
@@ -48,20 +44,36 @@ def first(answer: Any) -> Any:
     return answer if isinstance(answer, str) else answer[0][0]
 
 
-# Cells and formulas (Calc syntax: ";" between arguments), with the udfs/ function's own answer.
-FORMULAS: dict[str, tuple[str, Any]] = {
-    "Inputs.B1": ("=BO_INSS(A1)", BO_INSS(5000)[0][0]),
-    "Inputs.B2": ('=BO_PARSE_NUMBER(A2;"pt-BR")', BO_PARSE_NUMBER([["1.234,56"]], "pt-BR")[0][0]),
-    "Inputs.B3": ("=BO_PARSE_DATE(A3)", float((date(2026, 10, 31) - date(1899, 12, 30)).days)),
-    "Inputs.B4": ("=BO_TAXID_VALID(A4)", BO_TAXID_VALID([[VALID_CPF]])[0][0]),
-    "Inputs.B5": ('=BO_TAXID_VALID(A5;"CPF")', BO_TAXID_VALID([[BAD_CPF]], "CPF")[0][0]),
-    "Inputs.B6": ('=BO_TAXID_VALID(A4;"passport")', first(BO_TAXID_VALID([[VALID_CPF]], "passport"))),
-    "Inputs.B7": ("=BO_PARSE_DATE(A7)", BO_PARSE_DATE([["31/02/2026"]])[0][0]),
-    "Inputs.B8": ("=BO_INSS(A6)", BO_INSS(12000)[0][0]),
-    # the flows' functions (udfs/aging.py, udfs/stock.py) reach Calc with no Calc code of their own
-    "Inputs.B9": ("=BO_AGING_BUCKET(A8;BO_PARSE_DATE(A9))", BO_AGING_BUCKET([["2026-09-15"]],
-                                                                         "2026-10-31")[0][0]),
-}
+@pytest.fixture(scope="module", autouse=True)
+def udfs() -> Any:
+    """The formula functions of udfs/, imported for this module only."""
+    import importlib
+    from types import SimpleNamespace
+
+    with udfs_imported_here():
+        names = {}
+        for module in ("functions", "payroll", "aging", "stock"):
+            names.update({k: v for k, v in vars(importlib.import_module(f"udfs.{module}")).items()
+                          if k.startswith("BO_")})
+        yield SimpleNamespace(**names)
+
+
+def formulas(u: Any) -> dict[str, tuple[str, Any]]:
+    """Cells and formulas (Calc syntax: ";" between arguments), with the udfs/ function's own
+    answer."""
+    return {
+        "Inputs.B1": ("=BO_INSS(A1)", u.BO_INSS(5000)[0][0]),
+        "Inputs.B2": ('=BO_PARSE_NUMBER(A2;"pt-BR")', u.BO_PARSE_NUMBER([["1.234,56"]], "pt-BR")[0][0]),
+        "Inputs.B3": ("=BO_PARSE_DATE(A3)", float((date(2026, 10, 31) - date(1899, 12, 30)).days)),
+        "Inputs.B4": ("=BO_TAXID_VALID(A4)", u.BO_TAXID_VALID([[VALID_CPF]])[0][0]),
+        "Inputs.B5": ('=BO_TAXID_VALID(A5;"CPF")', u.BO_TAXID_VALID([[BAD_CPF]], "CPF")[0][0]),
+        "Inputs.B6": ('=BO_TAXID_VALID(A4;"passport")', first(u.BO_TAXID_VALID([[VALID_CPF]], "passport"))),
+        "Inputs.B7": ("=BO_PARSE_DATE(A7)", u.BO_PARSE_DATE([["31/02/2026"]])[0][0]),
+        "Inputs.B8": ("=BO_INSS(A6)", u.BO_INSS(12000)[0][0]),
+        # the flows' functions (udfs/aging.py, udfs/stock.py) reach Calc with no Calc code of their own
+        "Inputs.B9": ("=BO_AGING_BUCKET(A8;BO_PARSE_DATE(A9))", u.BO_AGING_BUCKET([["2026-09-15"]],
+                                                                             "2026-10-31")[0][0]),
+    }
 
 
 def _with_their_issues_sheet(path: Path, demo: Path) -> Path:
@@ -73,7 +85,7 @@ def _with_their_issues_sheet(path: Path, demo: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def run(tmp_path_factory: pytest.TempPathFactory, udfs: Any) -> dict[str, Any]:
     """Build and install the extension, then in one session: formulas on Inputs, validation of
     the demo workbook's Orders and Payroll ranges by BO_VALIDATE, and the Validate button on a
     copy of the demo workbook; the CLI validates another copy."""
@@ -88,7 +100,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         theirs = office.place(_with_their_issues_sheet(folder / "theirs.xlsx", demo))
         results = office.drive([
             {"open": str(inputs)},
-            {"formulas": {cell: formula for cell, (formula, _) in FORMULAS.items()}},
+            {"formulas": {cell: formula for cell, (formula, _) in formulas(udfs).items()}},
             {"array": ["Inputs.C1:F1", "=BO_NET_PAY(A1;2)"]},
             {"array": ["Inputs.C2:F2", "=BO_IRRF(A6)"]},
             {"array": ["Inputs.C3:E3", '=BO_ORDER_LINE(3;A10;"5%";"18%")']},
@@ -120,9 +132,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "demo": demo, "install_seconds": install_seconds}
 
 
-def test_formula_functions_compute_in_calc_as_in_python(run):
+def test_formula_functions_compute_in_calc_as_in_python(run, udfs):
     values = run["results"][5]["values"]
-    for index, (cell, (_, expected)) in enumerate(FORMULAS.items()):
+    for index, (cell, (_, expected)) in enumerate(formulas(udfs).items()):
         got = values[index][0]
         expected = float(expected) if isinstance(expected, bool) else expected
         assert got == expected, (cell, got, expected, values)
@@ -132,12 +144,12 @@ def test_formula_functions_compute_in_calc_as_in_python(run):
     assert values[6][0].startswith("#BO! ")
 
 
-def test_array_functions_fill_a_sized_array_formula(run):
+def test_array_functions_fill_a_sized_array_formula(run, udfs):
     values = run["results"][5]["values"]
-    assert values[0][1:5] == [float(v) for v in BO_NET_PAY(5000, 2)[0]]
-    assert values[1][1:5] == [float(v) for v in BO_IRRF(12000)[0]]
+    assert values[0][1:5] == [float(v) for v in udfs.BO_NET_PAY(5000, 2)[0]]
+    assert values[1][1:5] == [float(v) for v in udfs.BO_IRRF(12000)[0]]
     assert values[0][1:5][0] == 5000.0 and values[0][4] == 5000.0 - values[0][2] - values[0][3]
-    assert values[2][1:4] == BO_ORDER_LINE(3.0, 19.99, "5%", "18%")[0] == [56.97, 10.25, 67.22]
+    assert values[2][1:4] == udfs.BO_ORDER_LINE(3.0, 19.99, "5%", "18%")[0] == [56.97, 10.25, 67.22]
 
 
 def _rows(path: Path, sheet: str, top: int, left: int, height: int, width: int) -> list[list[Any]]:
@@ -145,10 +157,10 @@ def _rows(path: Path, sheet: str, top: int, left: int, height: int, width: int) 
     return [[ws.cell(top + r, left + c).value for c in range(width)] for r in range(height)]
 
 
-def test_bo_validate_on_a_range_in_calc_equals_the_excel_door(run):
+def test_bo_validate_on_a_range_in_calc_equals_the_excel_door(run, udfs):
     demo = run["demo"]
-    payroll = BO_VALIDATE(_rows(demo, "Payroll", 1, 1, 26, 10), "Payroll", "Payroll!A1")
-    orders = BO_VALIDATE(_rows(demo, "Orders", 3, 1, 301, 11), "Orders", "Orders!A3")
+    payroll = udfs.BO_VALIDATE(_rows(demo, "Payroll", 1, 1, 26, 10), "Payroll", "Payroll!A1")
+    orders = udfs.BO_VALIDATE(_rows(demo, "Orders", 3, 1, 301, 11), "Orders", "Orders!A3")
     for got, expected in ((run["results"][10], payroll), (run["results"][11], orders)):
         rows = [[None if v == "" else v for v in row] for row in got["values"]]
         expected = [[float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in row]
