@@ -72,6 +72,8 @@ def job_summary(result: JobResult, written: bool = True) -> None:
             table.add_row(sheet, f"{count:,}")
         out.print(table)
         _issues(result)
+        if result.command == "process payroll":
+            _payroll_figures(result.summary)
     elif result.command == "clear":
         out.print(f"Removed the marks Back Office had put on {result.workbook}'s input cells.")
     elif result.command == "rules":
@@ -179,3 +181,37 @@ def doctor(checks: list[Any], as_json: bool) -> int:
         if c.fix:
             out.print(f"      → {escape(c.fix)}")
     return 0 if ok else 1
+
+
+def _payroll_figures(summary: dict[str, object]) -> None:
+    """What `process payroll` paid, and what it did not pay and why."""
+    if summary.get("not_run"):
+        out.print(f"[red]Payroll not run:[/] {summary['not_run']}")
+        return
+    out.print(f"Payroll ({summary.get('rules')}): {summary.get('employees_paid')} employees paid; "
+              f"gross {summary.get('gross')}, net pay {summary.get('net_pay')}, "
+              f"employer cost {summary.get('total_cost')}")
+    left: dict[str, int] = summary.get("not_paid", {})  # type: ignore[assignment]
+    if any(left.values()):
+        out.print(f"Not paid: {left.get('other_period', 0)} rows of another period, "
+                  f"{left.get('errors', 0)} rows with errors, "
+                  f"{left.get('negative_net_pay', 0)} with negative net pay")
+
+
+def close_summary(results: list[JobResult]) -> None:
+    """A close run: the checklist with pass/fail, the key figures, where to look."""
+    closing = results[-1]
+    summary = closing.summary
+    closed = bool(summary.get("closed"))
+    out.print(f"[bold]Month-end close {closing.period}: {'CLOSED' if closed else 'BLOCKED'}[/]")
+    for check in summary.get("checklist", []):  # type: ignore[attr-defined]
+        mark = {"pass": "[green]PASS[/]", "fail": "[red]FAIL[/]"}.get(check["status"], "n/a ")
+        out.print(f"  {mark}  {check['step']}: {check['detail']}")
+    figures: dict[str, object] = summary.get("figures", {})  # type: ignore[assignment]
+    out.print("  " + "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in figures.items()
+                               if v is not None))
+    errors = [i for i in closing.issues if i.severity == "error"]
+    for issue in errors[:10]:
+        out.print(f"  [red]blocks[/] {issue.address}: {issue.message}")
+    if closing.written:
+        out.print(f"Wrote: {', '.join(closing.written)} (one save)")

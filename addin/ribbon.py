@@ -53,6 +53,21 @@ def job_button(command: str) -> Callable[[Any], Reply]:
     return press
 
 
+def run_payroll(book: Any) -> Reply:
+    """Run payroll: the period's Payroll Register and Payslips, what was paid and what was not."""
+    result = run(book, "process payroll")[0]
+    summary = result.summary
+    errors = sum(1 for i in result.issues if i.severity == "error")
+    found = f" {errors} errors: see the Issues sheet." if errors else ""
+    if summary.get("not_run"):
+        return "Back Office", f"Payroll not run: {summary['not_run']}.{found}"
+    left: dict[str, int] = summary.get("not_paid", {})
+    return "Back Office", (
+        f"Payroll {result.period}: {summary['employees_paid']} employees paid, net pay "
+        f"{summary['net_pay']}, employer cost {summary['total_cost']} (Payroll Register, Payslips)."
+        f" Not paid: {sum(left.values())} rows.{found}")
+
+
 def audit_show(book: Any) -> Reply:
     """Show audit log: activate the Audit Log sheet."""
     from workbooks.sheets.audit import AUDIT_SHEET
@@ -86,9 +101,21 @@ def doctor(book: Any) -> Reply:
     return "Back Office", "\n".join(f"{c.name}: {c.detail} Fix: {c.fix}" for c in problems)
 
 
+def close(book: Any) -> Reply:
+    """Month-end close: the same steps as `backoffice close`; says closed or what blocks it."""
+    result = run(book, "close")[-1]
+    failed = [c["step"] for c in result.summary.get("checklist", []) if c["status"] == "fail"]
+    if not failed:
+        return "Back Office", (f"Period {result.period} closed and locked. See the Close Report, "
+                               "Journal and Trial Balance sheets.")
+    return "Back Office", (f"Period {result.period} NOT closed: {', '.join(failed)} failed. See the "
+                           "Close Report (each blocking issue links to its cell).")
+
+
 BUTTONS: dict[str, Callable[[Any], Reply]] = {  # command name -> its ribbon-side function
     "validate": validate, "clear": clear_marks, "audit show": audit_show,
-    "audit verify": audit_verify, "doctor": doctor,
+    "audit verify": audit_verify, "doctor": doctor, "close": close,
+    "process payroll": run_payroll,
 }
 
 
