@@ -94,10 +94,13 @@ def run(tmp_path_factory: pytest.TempPathFactory, udfs: Any) -> dict[str, Any]:
     demo = build_demo_workbook(folder / "demo.xlsx") and folder / "demo.xlsx"
     cli_copy = shutil.copyfile(demo, folder / "cli.xlsx")
     cli_code = backoffice(["validate", str(cli_copy)])
+    cli_close = shutil.copyfile(demo, folder / "cli-close.xlsx")
+    cli_close_code = backoffice(["close", str(cli_close)])
     with CalcOffice(oxt) as office:
         inputs = office.place(_inputs(folder / "inputs.xlsx"))
         book = office.place(demo, "calc.xlsx")
         theirs = office.place(_with_their_issues_sheet(folder / "theirs.xlsx", demo))
+        closing = office.place(demo, "close.xlsx")
         results = office.drive([
             {"open": str(inputs)},
             {"formulas": {cell: formula for cell, (formula, _) in formulas(udfs).items()}},
@@ -122,13 +125,18 @@ def run(tmp_path_factory: pytest.TempPathFactory, udfs: Any) -> dict[str, Any]:
             {"read": "Issues.A1:A1"},
             {"dispatch": "org.backoffice.jobs:audit_show"},
             {"close": True},
+            {"open": str(closing)},
+            {"dispatch": "org.backoffice.jobs:close"},
+            {"close": True},
         ])
         saved = folder / "calc.xlsx"
         shutil.copyfile(book, saved)
-        head = office.home / "calc.xlsx.audit-head.json"
-        shutil.copyfile(head, folder / head.name)
+        for name in ("calc.xlsx.audit-head.json", "close.xlsx.audit-head.json"):
+            shutil.copyfile(office.home / name, folder / name)
+        calc_close = shutil.copyfile(closing, folder / "close.xlsx")
         install_seconds = office.install_seconds
     return {"results": results, "cli": cli_copy, "cli_code": cli_code, "calc": saved,
+            "cli_close": cli_close, "cli_close_code": cli_close_code, "calc_close": calc_close,
             "demo": demo, "install_seconds": install_seconds}
 
 
@@ -208,3 +216,30 @@ def test_a_refused_job_answers_in_a_message_and_leaves_calc_running(run):
     assert run["results"][20]["values"] == [["my own notes"]]
     assert run["results"][21] == ("Back Office\nThere is no Audit Log yet: it starts with the "
                                   "first job run.")
+
+
+CLOSE_SHEETS = ("Issues", "Journal", "Trial Balance", "Close Report", "Periods")
+
+
+def test_month_end_close_button_on_the_open_document(run):
+    assert run["results"][24] == ("Back Office\nPeriod 2026-10 NOT closed: Validation clean failed. "
+                                  "See the Close Report (each blocking issue links to its cell).")
+
+
+def test_the_closed_document_has_the_clis_close_sheets_and_numbers(run):
+    assert run["cli_close_code"] == 1  # blocked by the demo's planted errors, as in Calc
+    cli = openpyxl.load_workbook(run["cli_close"], data_only=True)
+    calc = openpyxl.load_workbook(run["calc_close"], data_only=True)
+    assert calc.sheetnames == cli.sheetnames
+    for sheet in CLOSE_SHEETS:
+        expected = [list(r) for r in cli[sheet].iter_rows(values_only=True)]
+        got = [list(r) for r in calc[sheet].iter_rows(values_only=True)]
+        for rows in (expected, got):  # who ran it (root here, the office's user in Calc) and when
+            for row in rows:
+                if row[:1] in (["By"], ["At"]):
+                    row[1] = "<who/when>"
+        # Calc recalculates the formulas: a sum of balances that is 0.00 to the engine comes out
+        # as -1.5e-11 in binary floating point; every other cell is exactly the CLI's.
+        assert got == [[pytest.approx(v, abs=1e-9) if isinstance(v, float) else v for v in row]
+                       for row in expected], sheet
+    assert backoffice(["audit", "verify", str(run["calc_close"])]) == 0

@@ -119,6 +119,32 @@ def job_button(command: str) -> Callable[[Any], Reply]:
     return press
 
 
+def close(document: Any) -> Reply:
+    """Month-end close: the same steps as `backoffice close`; says closed or what blocks it."""
+    result = run(document, "close")[-1]
+    failed = [c["step"] for c in result.summary.get("checklist", []) if c["status"] == "fail"]
+    if not failed:
+        return TITLE, (f"Period {result.period} closed and locked. See the Close Report, Journal "
+                       "and Trial Balance sheets." + _unsaved(document))
+    return TITLE, (f"Period {result.period} NOT closed: {', '.join(failed)} failed. See the Close "
+                   "Report (each blocking issue links to its cell)." + _unsaved(document))
+
+
+def run_payroll(document: Any) -> Reply:
+    """Run payroll: the period's Payroll Register and Payslips, what was paid and what was not."""
+    result = run(document, "process payroll")[0]
+    summary = result.summary
+    errors = sum(1 for i in result.issues if i.severity == "error")
+    found = f" {errors} errors: see the Issues sheet." if errors else ""
+    if summary.get("not_run"):
+        return TITLE, f"Payroll not run: {summary['not_run']}.{found}" + _unsaved(document)
+    left: dict[str, int] = summary.get("not_paid", {})
+    return TITLE, (
+        f"Payroll {result.period}: {summary['employees_paid']} employees paid, net pay "
+        f"{summary['net_pay']}, employer cost {summary['total_cost']} (Payroll Register, Payslips)."
+        f" Not paid: {sum(left.values())} rows.{found}" + _unsaved(document))
+
+
 def audit_show(document: Any) -> Reply:
     """Show audit log: activate the Audit Log sheet."""
     from workbooks.sheets.audit import AUDIT_SHEET
@@ -149,7 +175,8 @@ def doctor(document: Any) -> Reply:
 
 SPECIAL: dict[str, Callable[[Any], Reply]] = {  # command name -> its Calc-side function
     "validate": validate, "clear": clear_marks, "audit show": audit_show,
-    "audit verify": audit_verify, "doctor": doctor,
+    "audit verify": audit_verify, "doctor": doctor, "close": close,
+    "process payroll": run_payroll,
 }
 
 

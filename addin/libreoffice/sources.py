@@ -39,7 +39,8 @@ _OOR = ('xmlns:oor="http://openoffice.org/2001/registry" '
 BUTTON_LABELS_PT = {
     "validate": "Validar pasta de trabalho", "clear_marks": "Limpar marcas",
     "audit_show": "Mostrar log de auditoria", "audit_verify": "Verificar log de auditoria",
-    "doctor": "Diagnóstico",
+    "doctor": "Diagnóstico", "process_payroll": "Rodar folha de pagamento",
+    "close": "Fechamento do mês", "process_all": "Processar tudo",
 }
 
 
