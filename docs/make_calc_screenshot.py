@@ -68,6 +68,7 @@ def main() -> None:
         raise
     finally:
         xvfb.kill()
+        xvfb.wait(timeout=10)
     print(args.out)
 
 
