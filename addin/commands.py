@@ -132,6 +132,11 @@ def cmd_addin(args: argparse.Namespace, command: Command) -> int:
     from addin import report
     from addin.install import build, install
 
+    if args.target == "libreoffice":  # backoffice.oxt, the Calc door (addin/libreoffice)
+        from addin.libreoffice import build as oxt_build
+        from addin.libreoffice import install as oxt_install
+
+        build, install = oxt_build.build_oxt, oxt_install.install
     action = command.name.split()[1]
     target = build(args.out) if action == "build" else install()
     report.done(command.name, {"addin": str(target)}, args.json,
@@ -152,6 +157,12 @@ def _rules_args(parser: argparse.ArgumentParser) -> None:
 
 def _build_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("build"), help="folder (default build/)")
+    _target_args(parser)
+
+
+def _target_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", choices=["excel", "libreoffice"], default="excel",
+                        help="excel: backoffice.xlam (default); libreoffice: backoffice.oxt")
 
 
 COMMANDS: dict[str, Command] = {}
@@ -177,7 +188,8 @@ for _command in (
     Command("addin build", "build backoffice.xlam from the text sources", handler=cmd_addin,
             book=False, arguments=_build_args),
     Command("addin install", "build the add-in for this Python and put it where Excel loads "
-            "it (Windows, macOS)", handler=cmd_addin, book=False),
+            "it (Windows, macOS; --target libreoffice: LibreOffice, with unopkg)",
+            handler=cmd_addin, book=False, arguments=_target_args),
     Command("audit show", "list the audit log entries", handler=cmd_audit, ribbon="audit_show"),
     Command("audit verify", "recompute the hash chain (exit 1 if broken)", handler=cmd_audit,
             ribbon="audit_verify"),
