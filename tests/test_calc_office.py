@@ -191,8 +191,8 @@ def test_the_saved_document_has_the_clis_sheets_and_numbers(run):
     assert calc.sheetnames == cli.sheetnames
     issues = [list(r) for r in cli["Issues"].iter_rows(values_only=True)]
     assert [list(r) for r in calc["Issues"].iter_rows(values_only=True)] == issues
-    assert len(issues) == 6 and issues[1][:2] == ["Invoices", "A91"]
-    assert calc["Issues"]["B2"].hyperlink.location == "Invoices!A91"
+    assert len(issues) == 6 and issues[1][:2] == ["Invoices", "A95"]
+    assert calc["Issues"]["B2"].hyperlink.location == "Invoices!A95"
     cli_log = [list(r) for r in cli["Audit Log"].iter_rows(values_only=True)]
     calc_log = [list(r) for r in calc["Audit Log"].iter_rows(values_only=True)]
     assert calc_log[0] == cli_log[0] and len(calc_log) == len(cli_log) == 2

@@ -22,7 +22,6 @@ from workbooks.model import Workbook
 from workbooks.uno_calc import CalcWorkbook
 
 Reply = tuple[str, str]
-TITLE = "Back Office"
 
 
 def document_path(document: Any) -> Path | None:
@@ -80,109 +79,37 @@ class CalcTarget:
             drop_pending_head(path)
 
 
-def run(document: Any, command: str) -> list[Any]:
-    """Run a registered command's steps on the open document through the one door."""
-    from addin.commands import COMMANDS
-    from addin.runner import run_steps
+@dataclass
+class CalcApp:
+    """A spreadsheet document open in Calc, as the application of the ribbon's buttons
+    (addin.ribbon.App): the buttons are the Excel ribbon's own, run on a CalcTarget."""
 
-    return run_steps(CalcTarget(document), COMMANDS[command].steps)
+    document: Any
 
+    def target(self) -> CalcTarget:
+        return CalcTarget(self.document)
 
-def _unsaved(document: Any) -> str:
-    return "" if document_path(document) else " Save the workbook to keep the results."
+    def sheet_names(self) -> list[str]:
+        return list(self.document.Sheets.getElementNames())
 
+    def activate(self, sheet: str) -> None:
+        if self.document.Sheets.hasByName(sheet):
+            self.document.getCurrentController().setActiveSheet(self.document.Sheets.getByName(sheet))
 
-def validate(document: Any) -> Reply:
-    """Validate workbook: Issues sheet, marks, audit entry."""
-    result = run(document, "validate")[0]
-    if not result.issues:
-        return TITLE, "No problems found. An entry was added to the Audit Log." + _unsaved(document)
-    errors, warnings = result.summary["errors"], result.summary["warnings"]
-    return TITLE, (f"{errors} errors and {warnings} warnings: see the Issues sheet (each Cell "
-                   "links to its cell) and the marked cells." + _unsaved(document))
-
-
-def clear_marks(document: Any) -> Reply:
-    """Clear marks: remove the tool's fills and notes."""
-    run(document, "clear")
-    return TITLE, "The marks Back Office had put on input cells were removed." + _unsaved(document)
-
-
-def job_button(command: str) -> Callable[[Any], Reply]:
-    """The button of a job command with no message of its own (a flow's): it runs the steps
-    and says what they found, as the Excel ribbon's does."""
-    def press(document: Any) -> Reply:
-        results = run(document, command)
-        errors = sum(1 for r in results for i in r.issues if i.severity == "error")
-        found = f"{errors} errors: see the Issues sheet." if errors else "No errors found."
-        return TITLE, f"{command.capitalize()} done. {found}" + _unsaved(document)
-    return press
-
-
-def close(document: Any) -> Reply:
-    """Month-end close: the same steps as `backoffice close`; says closed or what blocks it."""
-    result = run(document, "close")[-1]
-    failed = [c["step"] for c in result.summary.get("checklist", []) if c["status"] == "fail"]
-    if not failed:
-        return TITLE, (f"Period {result.period} closed and locked. See the Close Report, Journal "
-                       "and Trial Balance sheets." + _unsaved(document))
-    return TITLE, (f"Period {result.period} NOT closed: {', '.join(failed)} failed. See the Close "
-                   "Report (each blocking issue links to its cell)." + _unsaved(document))
-
-
-def run_payroll(document: Any) -> Reply:
-    """Run payroll: the period's Payroll Register and Payslips, what was paid and what was not."""
-    result = run(document, "process payroll")[0]
-    summary = result.summary
-    errors = sum(1 for i in result.issues if i.severity == "error")
-    found = f" {errors} errors: see the Issues sheet." if errors else ""
-    if summary.get("not_run"):
-        return TITLE, f"Payroll not run: {summary['not_run']}.{found}" + _unsaved(document)
-    left: dict[str, int] = summary.get("not_paid", {})
-    return TITLE, (
-        f"Payroll {result.period}: {summary['employees_paid']} employees paid, net pay "
-        f"{summary['net_pay']}, employer cost {summary['total_cost']} (Payroll Register, Payslips)."
-        f" Not paid: {sum(left.values())} rows.{found}" + _unsaved(document))
-
-
-def audit_show(document: Any) -> Reply:
-    """Show audit log: activate the Audit Log sheet."""
-    from workbooks.sheets.audit import AUDIT_SHEET
-
-    if not document.Sheets.hasByName(AUDIT_SHEET):
-        return TITLE, "There is no Audit Log yet: it starts with the first job run."
-    document.getCurrentController().setActiveSheet(document.Sheets.getByName(AUDIT_SHEET))
-    return TITLE, "This is the Audit Log: one row per job run, chained by SHA-256."
-
-
-def audit_verify(document: Any) -> Reply:
-    """Verify audit log: recompute the chain, held to the head kept beside the file."""
-    from addin.runner import verify
-
-    _, verdict = verify(CalcTarget(document))
-    if verdict.ok:
-        note = f" Note: {verdict.warning}." if verdict.warning else ""
-        return TITLE, f"Audit log intact: {verdict.entries} entries verified.{note}"
-    return TITLE, f"Audit log BROKEN at entry {(verdict.bad_index or 0) + 1}: {verdict.reason}."
-
-
-def doctor(document: Any) -> Reply:
-    """Doctor: the Excel ribbon's own (it does not touch the workbook)."""
-    from addin.ribbon import DISPATCH
-
-    return DISPATCH["doctor"](document)
-
-
-SPECIAL: dict[str, Callable[[Any], Reply]] = {  # command name -> its Calc-side function
-    "validate": validate, "clear": clear_marks, "audit show": audit_show,
-    "audit verify": audit_verify, "doctor": doctor, "close": close,
-    "process payroll": run_payroll,
-}
+    def note(self) -> str:
+        return "" if document_path(self.document) else " Save the workbook to keep the results."
 
 
 def buttons() -> dict[str, Callable[[Any], Reply]]:
-    """Button tag -> function, for every registered command that names a ribbon tag."""
-    from addin.commands import COMMANDS
+    """Button tag -> what it does on an open Calc document: the Excel ribbon's table
+    (addin.ribbon.DISPATCH), pressed with the document as a CalcApp."""
+    from addin.ribbon import DISPATCH
 
-    return {c.ribbon: SPECIAL.get(c.name) or job_button(c.name)
-            for c in COMMANDS.values() if c.ribbon}
+    return {tag: _on_document(press) for tag, press in DISPATCH.items()}
+
+
+def _on_document(press: Callable[[Any], Reply]) -> Callable[[Any], Reply]:
+    def pressed(document: Any) -> Reply:
+        return press(CalcApp(document))
+    pressed.__doc__ = press.__doc__
+    return pressed
