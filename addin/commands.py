@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from addin.jobs import JobResult, clear_marks_job, rules_job, validate_job
+from addin.jobs import JobResult, clear_marks_job, orders_job, rules_job, stock_job, validate_job
 from addin.runner import FileTarget, Step, run_steps
 
 Handler = Callable[[argparse.Namespace, "Command"], int]
@@ -26,6 +26,8 @@ Handler = Callable[[argparse.Namespace, "Command"], int]
 VALIDATE = Step("validate", validate_job, takes_period=True)
 RULES = Step("rules", rules_job)
 CLEAR = Step("clear", clear_marks_job)
+ORDERS = Step("process orders", orders_job, takes_period=True)
+STOCK = Step("process stock", stock_job, takes_period=True)
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,12 @@ for _command in (
             ribbon="audit_verify"),
 ):
     register(_command)
+
+# the orders-and-stock flow (issue 10): two commands sharing one engine pass per run
+register(Command("process orders", "price and allocate the order lines; write Order Results",
+                 steps=(ORDERS,), period=True, ribbon="process_orders"))
+register(Command("process stock", "value the stock (ledger, valuation, reorder list)",
+                 steps=(STOCK,), period=True, ribbon="value_stock"))
 
 GROUPS = {  # the help of a command group (the first word of two-word commands)
     "addin": "build or install the Excel add-in (backoffice.xlam)",

@@ -247,3 +247,5 @@ STOCK_RULES: tuple[Rule, ...] = (
 # the Rules sheet, the README) when the flow's job that reports them is wired in.
 FLOW_RULES: tuple[Rule, ...] = PAYROLL_RULES + AGING_RULES + STOCK_RULES
 RULES_BY_ID.update({flow_rule.id: flow_rule for flow_rule in FLOW_RULES})
+# The wired flows' rules are in the catalogue: `process stock` reports STOCK_RULES.
+RULES = RULES + STOCK_RULES

@@ -22,6 +22,7 @@ from typing import NamedTuple
 from engine.fx import RateBook, rates_from_table
 from engine.issues import Issue, Severity
 from engine.pricing import LINE, TOTAL, price_orders
+from engine.settings import Settings
 from engine.stock_cost import METHODS, MOVING_AVERAGE
 from engine.stock_inputs import (
     Item,
@@ -58,6 +59,13 @@ class StockSettings:
         return cls(method if method in METHODS else MOVING_AVERAGE,
                    TOTAL if rounding == TOTAL else LINE, functional or "BRL", locale)
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StockSettings:
+        """From the typed Config (engine.settings; the run's --period already applied)."""
+        method = settings.valuation_method if settings.valuation_method in METHODS else MOVING_AVERAGE
+        return cls(method, TOTAL if settings.tax_rounding == TOTAL else LINE,
+                   settings.functional_currency, settings.locale)
+
 
 @dataclass
 class StockInputs:
@@ -70,10 +78,12 @@ class StockInputs:
     settings: StockSettings
 
 
-def stock_inputs(tables: Mapping[str, Table], config: Mapping[str, str],
+def stock_inputs(tables: Mapping[str, Table], config: Mapping[str, str] | StockSettings,
                  locale: str = "en") -> StockInputs:
-    """Records from the Stock, Stock Movements, Orders and FX Rates tables (absent ones: none)."""
-    settings = StockSettings.from_config(config, locale)
+    """Records from the Stock, Stock Movements, Orders and FX Rates tables (absent ones: none).
+    `config`: Config as reading gives it, or the flow's settings already made."""
+    settings = config if isinstance(config, StockSettings) else \
+        StockSettings.from_config(config, locale)
     stock, moves, orders = (tables.get(n) for n in ("Stock", "Stock Movements", "Orders"))
     return StockInputs(items_from_table(stock) if stock is not None else [],
                        movements_from_table(moves) if moves is not None else [],
