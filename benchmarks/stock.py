@@ -11,7 +11,8 @@ Steps, each timed `--runs` times (median printed), taking turns so a busy spell 
   flow       engine.stock.process_stock, moving average: pricing (Net/Tax/Total, FX) + the ledger
              + the Order Results / Stock Valuation / Reorder rows (what the job will call)
   convert    Tables -> records (engine.stock.stock_inputs), measured separately: the Tables are
-             built here as reading builds them (frame indexed by Excel row, float64 numbers)
+             built here as reading builds them (frame indexed by Excel row, exact decimal128
+             numbers, datetime64[s] dates, Arrow strings)
 
 Target (issue 10): the engine alone (ma and fifo: records in, results out) <= 0.5 s; the verdict
 is printed last. The data are seeded: the same arguments always give the same events.
@@ -39,12 +40,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.fx import rate_book
 from engine.money import round_money
-from engine.schema import ORDERS, STOCK, STOCK_MOVEMENTS
+from engine.money import decimal_series
+from engine.schema import ORDERS, STOCK, STOCK_MOVEMENTS, Kind
 from engine.stock import StockInputs, StockSettings, process_stock, stock_inputs
 from engine.stock_inputs import Item, Movement, OrderLine
 from engine.stock_ledger import run_ledger
 from engine.tables import Table
-from workbooks.model import column_letter
+from workbooks.memory import cell_text
+from workbooks.model import TEXT, column_letter
 
 TARGET = 0.5
 FIRST_DAY = date(2026, 10, 1)
@@ -82,8 +85,24 @@ def tables(lines: int, movements: int, skus: int, seed: int = 10) -> dict[str, T
             ((STOCK, stock), (STOCK_MOVEMENTS, moves), (ORDERS, orders))}
 
 
+EXACT = (Kind.MONEY, Kind.NUMBER, Kind.PERCENT)
+
+
+def _series(kind: Kind, values: list) -> pd.Series:  # type: ignore[type-arg]
+    """A column the way reading gives it: exact decimal128 numbers (through a cell's shortest
+    text: 2.0 is "2"), datetime64[s] dates, Arrow strings, float64 whole numbers."""
+    if kind in EXACT:
+        return decimal_series([None if v != v else Decimal(cell_text(v)) for v in values])
+    if kind is Kind.DATE:
+        return pd.Series(values).astype("datetime64[s]")
+    if kind is Kind.INTEGER:
+        return pd.Series(values, dtype="float64")
+    return pd.Series(values, dtype=TEXT)
+
+
 def _table(spec, data: dict[str, list]) -> Table:  # type: ignore[no-untyped-def]
-    frame = pd.DataFrame(data)
+    kinds = {c.name: c.kind for c in spec.columns}
+    frame = pd.DataFrame({name: _series(kinds[name], values) for name, values in data.items()})
     frame.index = pd.RangeIndex(2, len(frame) + 2)
     letters = {name: column_letter(i + 1) for i, name in enumerate(data)}
     return Table(spec, spec.name, 1, frame, letters)
