@@ -39,8 +39,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.fx import rate_book
-from engine.money import round_money
-from engine.money import decimal_series
+from engine.money import decimal_series, round_money
 from engine.schema import ORDERS, STOCK, STOCK_MOVEMENTS, Kind
 from engine.stock import StockInputs, StockSettings, process_stock, stock_inputs
 from engine.stock_inputs import Item, Movement, OrderLine
