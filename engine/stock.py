@@ -38,6 +38,7 @@ from engine.tables import Table
 from engine.vocab import config_choice
 
 RowKey = tuple[str, int]
+_new = tuple.__new__
 
 
 @dataclass(frozen=True)
@@ -183,16 +184,18 @@ def _process_stock(inputs: StockInputs, rejected: Mapping[RowKey, str] | None) -
     ledger = run_ledger(inputs.items, inputs.movements, inputs.lines, settings.method, refused,
                         settings.locale)
     outcome = StockOutcome(ledger=ledger.rows, issues=pricing.issues + ledger.issues)
+    orders, allocation, priced_lines = outcome.orders, ledger.allocation, pricing.priced
     for index, line in enumerate(inputs.lines):
-        allocation, priced = ledger.allocation(index), pricing.priced.get(line.source.key)
-        price = priced.price if priced is not None else None
-        outcome.orders.append(OrderResult(
-            line.source, line.order_id, line.line, line.sku, line.quantity,
-            price.net if price else None, price.tax if price else None,
-            price.total if price else None,
-            priced.currency if priced else (line.currency or settings.functional),
-            priced.total_functional if priced else None, allocation.allocated,
-            allocation.backordered, allocation.status, allocation.cogs, allocation.reason))
+        source = line.source
+        _, allocated, backordered, status, cogs, reason = allocation(index)
+        priced = priced_lines.get((source.sheet, source.row))
+        amounts: tuple[Decimal | str | None, ...] = \
+            (None, None, None, line.currency or settings.functional, None) if priced is None \
+            else (*priced.price, priced.currency, priced.total_functional)
+        # tuple.__new__ straight: OrderResult's generated __new__ is slow for 100,000 rows
+        orders.append(_new(OrderResult, (source, line.order_id, line.line, line.sku,
+                                         line.quantity, *amounts, allocated, backordered,
+                                         status, cogs, reason)))
     outcome.valuation = [valuation_row(t, settings.method) for t in ledger.totals]
     outcome.reorder = [row for t in ledger.totals if (row := reorder_row(t)) is not None]
     return outcome

@@ -55,6 +55,7 @@ class Status(StrEnum):
 
 
 _new = tuple.__new__  # _new(LedgerRow, values): a NamedTuple without its Python-level __new__
+PARTIAL, FULFILLED = Status.PARTIAL, Status.FULFILLED
 
 
 class Allocation(NamedTuple):
@@ -130,15 +131,15 @@ class Ledger:
     def allocation(self, index: int) -> Allocation:
         """What `lines[index]` got: allocated + backordered = Quantity, its status and COGS."""
         line = self.lines[index]
+        row = self.sold[index]
+        if row is not None:  # it took stock (tuple.__new__: called once per order line)
+            short = line.quantity - row.qty_out  # type: ignore[operator]
+            return _new(Allocation, (line.source, row.qty_out, short,
+                                     PARTIAL if short else FULFILLED, row.value_out, ""))
         if index in self.refused:
             return Allocation(line.source, ZERO, ZERO, Status.REJECTED, ZERO, self.refused[index])
         wanted: Decimal = line.quantity  # type: ignore[assignment]  # not refused: not None
-        row = self.sold[index]
-        if row is None:
-            return Allocation(line.source, ZERO, wanted, Status.BACKORDERED)
-        short = wanted - row.qty_out
-        return Allocation(line.source, row.qty_out, short,
-                          Status.PARTIAL if short else Status.FULFILLED, row.value_out)
+        return Allocation(line.source, ZERO, wanted, Status.BACKORDERED)
 
     @property
     def allocations(self) -> dict[RowKey, Allocation]:
