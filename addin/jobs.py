@@ -17,7 +17,9 @@ from typing import Any
 
 from engine.audit import AuditChain, AuditEntry, Verdict
 from engine.catalogue import catalogue
-from engine.issues import Issue, has_errors, issue_order
+from engine.issues import Issue, Severity, has_errors, issue_order
+from engine.rules import rule
+from engine.schema import INPUT_SHEETS
 from engine.settings import Settings
 from engine.stock import StockOutcome, StockSettings, process_stock, rejections, stock_inputs
 from engine.stock_ledger import Status
@@ -257,6 +259,18 @@ def stock_outcome(inputs: RunInputs) -> StockOutcome:
     return outcome
 
 
+def missing_sheet(inputs: RunInputs, sheet: str) -> list[Issue]:
+    """sheet.missing for the sheet a flow works on when the book has none (a flow run on
+    nothing says so instead of writing empty results), unless reading already said it."""
+    if sheet in inputs.data.tables or any(i.rule == "sheet.missing" and i.sheet == sheet
+                                          for i in inputs.issues):
+        return []
+    spec = next(s for s in INPUT_SHEETS if s.name == sheet)
+    required = ", ".join(c.name for c in spec.columns if c.required)
+    message = rule("sheet.missing").message(inputs.settings.locale, column=sheet, detail=required)
+    return [Issue(sheet, "", None, "", "sheet.missing", Severity.ERROR, message, "")]
+
+
 def _orders_sheet(inputs: RunInputs) -> str:
     table = inputs.data.tables.get("Orders")
     return table.sheet if table is not None else "Orders"
@@ -268,7 +282,7 @@ def orders_job(book: Workbook, ctx: Context, period: str | None = None) -> JobRe
     inputs = read_inputs(book, ctx, period)
     outcome, settings = stock_outcome(inputs), inputs.settings
     orders_sheet = _orders_sheet(inputs)
-    own = [i for i in outcome.issues if i.sheet == orders_sheet]
+    own = missing_sheet(inputs, "Orders") + [i for i in outcome.issues if i.sheet == orders_sheet]
     book.write_sheet(order_results_output(outcome.orders, settings.functional_currency))
     result = JobResult("process orders", book.name, inputs.period,
                        report_flow_issues(book, inputs, own, ORDER_INPUTS),
@@ -288,7 +302,7 @@ def stock_job(book: Workbook, ctx: Context, period: str | None = None) -> JobRes
     inputs = read_inputs(book, ctx, period)
     outcome, settings = stock_outcome(inputs), inputs.settings
     orders_sheet = _orders_sheet(inputs)
-    own = [i for i in outcome.issues if i.sheet != orders_sheet]
+    own = missing_sheet(inputs, "Stock") + [i for i in outcome.issues if i.sheet != orders_sheet]
     functional = settings.functional_currency
     for sheet in (stock_ledger_output(outcome.ledger, functional),
                   stock_valuation_output(outcome.valuation, functional),
@@ -296,7 +310,8 @@ def stock_job(book: Workbook, ctx: Context, period: str | None = None) -> JobRes
         book.write_sheet(sheet)
     result = JobResult("process stock", book.name, inputs.period,
                        report_flow_issues(book, inputs, own, STOCK_INPUTS | {"Orders"}),
-                       stock_summary(outcome))
+                       stock_summary(outcome,
+                                     StockSettings.from_settings(settings).method))
     s = result.summary
     details = (f"{s['skus']} SKUs, {s['ledger_rows']} ledger rows ({s['method']}); closing "
                f"value {s['closing_value']} {functional}, COGS {s['cogs']}; "
@@ -320,11 +335,10 @@ def orders_summary(outcome: StockOutcome, functional: str) -> dict[str, object]:
             "backordered_qty": _qty(sum((o.backordered for o in outcome.orders), Decimal(0)))}
 
 
-def stock_summary(outcome: StockOutcome) -> dict[str, object]:
+def stock_summary(outcome: StockOutcome, method: str) -> dict[str, object]:
     """SKUs, ledger rows, closing value, COGS and the reorder count (amounts as text: exact)."""
     valuation = outcome.valuation
-    return {"skus": len(valuation), "ledger_rows": len(outcome.ledger),
-            "method": valuation[0].method if valuation else "",
+    return {"skus": len(valuation), "ledger_rows": len(outcome.ledger), "method": method,
             "closing_value": str(sum((v.closing_value for v in valuation), Decimal("0.00"))),
             "cogs": str(sum((v.cogs for v in valuation), Decimal("0.00"))),
             "reorder": len(outcome.reorder)}

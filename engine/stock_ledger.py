@@ -222,7 +222,7 @@ class _Events:
         order = np.lexsort(keys).tolist() if n else []
         ordered = [self.entries[i] for i in order]
         ends = np.cumsum(np.bincount(np.array(self.skus, dtype=np.int64), minlength=count)).tolist()
-        return [ordered[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+        return [ordered[start:end] for start, end in zip([0, *ends][:-1], ends, strict=True)]
 
 
 def _number_key(line: OrderLine) -> int:

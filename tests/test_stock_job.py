@@ -219,6 +219,21 @@ def test_the_period_asked_for_is_the_one_checked_and_recorded(tmp_path):
     assert values(book, "Audit Log")[1][5] == "2026-11"
 
 
+def test_a_book_without_the_flows_sheet_is_told_so(tmp_path):
+    book = write_xlsx({"Config": clean_sheets()["Config"]}, tmp_path / "book.xlsx")
+    for command, sheet, columns in (("orders", "Orders", "Order ID, Order Date, Customer, SKU, "
+                                     "Quantity, Unit Price"), ("stock", "Stock", "SKU")):
+        done = run_cli("process", command, book, "--json")
+        assert done.returncode == 1, done.stderr
+        (issue,) = json.loads(done.stdout)["issues"]
+        assert (issue["rule"], issue["sheet"], issue["message"]) == \
+            ("sheet.missing", sheet, f'The workbook has no "{sheet}" sheet; add it ({columns}).')
+    assert values(book, "Stock Valuation") == [(
+        "SKU", "Opening Qty", "Opening Value", "Received Qty", "Issued Qty", "Closing Qty",
+        "Closing Value", "Unit Cost", "COGS", "Method"), (None,) * 10,  # a Table keeps one row
+        ("Total", None, 0, None, None, None, 0, None, 0, None)]
+
+
 # --------------------------------------------------------------------------- one run, one pass
 
 
