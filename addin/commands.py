@@ -18,7 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from addin.jobs import JobResult, clear_marks_job, orders_job, rules_job, stock_job, validate_job
+from addin.jobs import (
+    JobResult,
+    clear_marks_job,
+    orders_job,
+    payroll_job,
+    rules_job,
+    stock_job,
+    validate_job,
+)
 from addin.runner import FileTarget, Step, run_steps
 
 Handler = Callable[[argparse.Namespace, "Command"], int]
@@ -26,6 +34,7 @@ Handler = Callable[[argparse.Namespace, "Command"], int]
 VALIDATE = Step("validate", validate_job, takes_period=True)
 RULES = Step("rules", rules_job)
 CLEAR = Step("clear", clear_marks_job)
+PAYROLL = Step("process payroll", payroll_job, takes_period=True)
 ORDERS = Step("process orders", orders_job, takes_period=True)
 STOCK = Step("process stock", stock_job, takes_period=True)
 
@@ -183,6 +192,9 @@ for _command in (
             ribbon="audit_verify"),
 ):
     register(_command)
+
+register(Command("process payroll", "gross-to-net payroll of the period: Payroll Register and "
+                 "printable Payslips", steps=(PAYROLL,), period=True, ribbon="process_payroll"))
 
 # the orders-and-stock flow (issue 10): two commands sharing one engine pass per run
 register(Command("process orders", "price and allocate the order lines; write Order Results",

@@ -214,6 +214,31 @@ def verify_file(path: Path) -> tuple[list[AuditEntry], Verdict]:
     return verify(FileTarget(path))
 
 
+# --------------------------------------------------------------------------- payroll (issue 12)
+
+
+def payroll_job(book: Workbook, ctx: Context, period: str | None = None) -> JobResult:
+    """Gross-to-net payroll of the period (engine.payroll_run): Payroll Register and Payslips,
+    the Issues sheet rewritten with validation's issues and payroll's own (cells marked), one
+    audit entry. Only the period's rows without errors are paid."""
+    from engine.payroll_run import process_payroll
+    from workbooks.sheets.payroll import payroll_register, payslips_output
+
+    inputs = read_inputs(book, ctx, period)
+    settings = inputs.settings
+    run = process_payroll(inputs.data.tables, settings, inputs.issues, inputs.data.locale)
+    issues = sorted(inputs.issues + run.issues, key=issue_order)
+    summary = {**run.summary(), **summarise(inputs.data, issues)}
+    result = JobResult("process payroll", book.name, inputs.period, issues, summary)
+    if run.result is not None:
+        book.write_sheet(payroll_register(run, settings.functional_currency))
+        book.write_sheet(payslips_output(run, settings, settings.functional_currency))
+    book.write_sheet(issues_output(issues))
+    book.set_marks(marks_for(issues))
+    result.audit = record_audit(book, ctx, "process payroll", inputs.period, run.details())
+    return result
+
+
 # --------------------------------------------------------------------------- flow issues
 
 

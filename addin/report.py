@@ -72,6 +72,8 @@ def job_summary(result: JobResult, written: bool = True) -> None:
             table.add_row(sheet, f"{count:,}")
         out.print(table)
         _issues(result)
+        if result.command == "process payroll":
+            _payroll_figures(result.summary)
     elif result.command == "clear":
         out.print(f"Removed the marks Back Office had put on {result.workbook}'s input cells.")
     elif result.command == "rules":
@@ -189,3 +191,18 @@ def doctor(checks: list[Any], as_json: bool) -> int:
         if c.fix:
             out.print(f"      → {escape(c.fix)}")
     return 0 if ok else 1
+
+
+def _payroll_figures(summary: dict[str, object]) -> None:
+    """What `process payroll` paid, and what it did not pay and why."""
+    if summary.get("not_run"):
+        out.print(f"[red]Payroll not run:[/] {summary['not_run']}")
+        return
+    out.print(f"Payroll ({summary.get('rules')}): {summary.get('employees_paid')} employees paid; "
+              f"gross {summary.get('gross')}, net pay {summary.get('net_pay')}, "
+              f"employer cost {summary.get('total_cost')}")
+    left: dict[str, int] = summary.get("not_paid", {})  # type: ignore[assignment]
+    if any(left.values()):
+        out.print(f"Not paid: {left.get('other_period', 0)} rows of another period, "
+                  f"{left.get('errors', 0)} rows with errors, "
+                  f"{left.get('negative_net_pay', 0)} with negative net pay")

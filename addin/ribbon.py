@@ -53,6 +53,21 @@ def job_button(command: str) -> Callable[[Any], Reply]:
     return press
 
 
+def run_payroll(book: Any) -> Reply:
+    """Run payroll: the period's Payroll Register and Payslips, what was paid and what was not."""
+    result = run(book, "process payroll")[0]
+    summary = result.summary
+    errors = sum(1 for i in result.issues if i.severity == "error")
+    found = f" {errors} errors: see the Issues sheet." if errors else ""
+    if summary.get("not_run"):
+        return "Back Office", f"Payroll not run: {summary['not_run']}.{found}"
+    left: dict[str, int] = summary.get("not_paid", {})
+    return "Back Office", (
+        f"Payroll {result.period}: {summary['employees_paid']} employees paid, net pay "
+        f"{summary['net_pay']}, employer cost {summary['total_cost']} (Payroll Register, Payslips)."
+        f" Not paid: {sum(left.values())} rows.{found}")
+
+
 def audit_show(book: Any) -> Reply:
     """Show audit log: activate the Audit Log sheet."""
     from workbooks.sheets.audit import AUDIT_SHEET
@@ -89,6 +104,7 @@ def doctor(book: Any) -> Reply:
 BUTTONS: dict[str, Callable[[Any], Reply]] = {  # command name -> its ribbon-side function
     "validate": validate, "clear": clear_marks, "audit show": audit_show,
     "audit verify": audit_verify, "doctor": doctor,
+    "process payroll": run_payroll,
 }
 
 

@@ -34,12 +34,13 @@ import payroll_reference as ref  # noqa: E402
 
 from engine.money import from_cents  # noqa: E402
 from engine.payroll import run_payroll  # noqa: E402
-from engine.payroll_input import PayrollInput, PayrollSettings, payroll_input  # noqa: E402
+from engine.payroll_input import PayrollInput, payroll_input  # noqa: E402
 from engine.payroll_rules import load_pack  # noqa: E402
+from engine.settings import Settings  # noqa: E402
 
 TARGET = 0.1
 PACK = load_pack("BR-2026")
-SETTINGS = PayrollSettings(employer_rate=Decimal("0.2"))
+SETTINGS = Settings(employer_contribution_rate=Decimal("0.2"))
 
 
 def employees(count: int, seed: int = 2026) -> dict[str, list]:
@@ -72,7 +73,7 @@ def decimal_loop(columns: dict[str, list]) -> list[dict[str, Decimal]]:
                                                columns["bonus"], columns["other_deductions"],
                                                columns["dependents"], strict=True):
         gross = base + ref.overtime(base, hours, SETTINGS.overtime_multiplier, SETTINGS.monthly_hours) + bonus
-        out.append(ref.gross_to_net(PACK, gross, deps, other, SETTINGS.employer_rate))
+        out.append(ref.gross_to_net(PACK, gross, deps, other, SETTINGS.employer_contribution_rate))
     return out
 
 

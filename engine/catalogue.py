@@ -38,6 +38,16 @@ FIXED_SCOPES = {
     "payment.over_outstanding": ["Payments.Amount"],
     "ap.duplicate_bill": ["Invoices.Invoice No (AP)"],
     "ap.possible_duplicate": ["Invoices.Invoice No (AP)"],
+    # process payroll
+    "payroll.no_bank_account": ["Payroll.Bank Account (rows paid)"],
+    "payroll.below_minimum_wage": ["Payroll.Base Salary (with Config Minimum Wage)"],
+    "payroll.negative_net_pay": ["Payroll.Other Deductions (rows paid)"],
+    "tax_table.missing": ["Tax Tables.Table (Payroll Rules = tables)"],
+    "tax_table.order": ["Tax Tables.Up To (Payroll Rules = tables)"],
+    "tax_table.open_band": ["Tax Tables.Up To (Payroll Rules = tables)"],
+    "tax_table.no_open_band": ["Tax Tables.Up To (Payroll Rules = tables)"],
+    "tax_table.rate_precision": ["Tax Tables.Rate (Payroll Rules = tables)"],
+    "tax_table.unknown": ["Tax Tables.Table (Payroll Rules = tables)"],
 }
 
 

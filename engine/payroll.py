@@ -16,6 +16,9 @@ pack says, and nowhere else:
 - net pay = gross − INSS − IRRF − other deductions (other deductions reduce net pay only);
 - employer: FGTS = round(gross × FGTS rate) and round(gross × Config Employer Contribution Rate).
 
+The Config values (Overtime Multiplier, Monthly Hours, Employer Contribution Rate, Minimum Wage)
+come as engine.settings.Settings, typed and checked once when Config is read.
+
 `gross_to_net` computes; `check_payroll` gives the payroll issues; `run_payroll` does both and
 leaves out employees whose net pay would be negative (an error at their row). `payslip_for` is
 the one-employee door (the formula functions): it runs the same vectorised code on one row.
@@ -23,6 +26,7 @@ the one-employee door (the formula functions): it runs the same vectorised code 
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -32,16 +36,17 @@ import numpy.typing as npt
 
 from engine.errors import BadArguments
 from engine.issues import Issue
-from engine.money import Int64Array, div_round_half_up
-from engine.payroll_input import INT64_SAFE, MAX_CENTS, Hours, PayrollInput, PayrollSettings, payroll_input
+from engine.money import Int64Array, div_round_half_up, round_money
+from engine.payroll_input import INT64_SAFE, MAX_CENTS, Hours, PayrollInput, payroll_input
 from engine.payroll_result import PayrollResult
 from engine.payroll_rules import RATE_SCALE, PackIntegers, PayrollPack, load_pack, pack_integers
 from engine.rules import rule
+from engine.settings import Settings
 
 __all__ = ["PayrollResult", "check_payroll", "gross_to_net", "payslip_for", "run_payroll"]
 
 
-def overtime_pay(base: Int64Array, hours: Hours, settings: PayrollSettings) -> Int64Array:
+def overtime_pay(base: Int64Array, hours: Hours, settings: Settings) -> Int64Array:
     """round_half_up(base × multiplier × hours / monthly hours), in cents, one rounding at the
     end of the exact product. In int64 when no product can overflow, else in Python ints."""
     factor = (Fraction(settings.overtime_multiplier) / Fraction(settings.monthly_hours)
@@ -121,9 +126,9 @@ def tax_reduction(gross: Int64Array, table_tax: Int64Array, ints: PackIntegers) 
 
 
 def gross_to_net(data: PayrollInput, pack: PayrollPack,
-                 settings: PayrollSettings | None = None) -> PayrollResult:
+                 settings: Settings | None = None) -> PayrollResult:
     """Every employee of `data` from gross to net under `pack` (no checks, no rows left out)."""
-    settings = settings or PayrollSettings()
+    settings = settings or Settings()
     ints = pack_integers(pack)
     overtime = overtime_pay(data.base_salary, data.overtime_hours, settings)
     gross = data.base_salary + overtime + data.bonus
@@ -131,7 +136,7 @@ def gross_to_net(data: PayrollInput, pack: PayrollPack,
     tax = income_tax(gross, inss, data.dependents, ints)
     net = gross - inss - tax["irrf"] - data.other_deductions
     fgts = div_round_half_up(gross * ints.employer_rate, RATE_SCALE)
-    extra = div_round_half_up(gross * int(settings.employer_rate * RATE_SCALE), RATE_SCALE)
+    extra = times_rate(gross, settings.employer_contribution_rate)
     return PayrollResult(
         pack=pack, data=data, overtime_pay=overtime, gross=gross, inss=inss,
         inss_band_base=band_base, inss_band_share=band_share, irrf_deductions=tax["deductions"],
@@ -140,10 +145,20 @@ def gross_to_net(data: PayrollInput, pack: PayrollPack,
         fgts=fgts, employer_extra=extra)
 
 
+def times_rate(amounts: Int64Array, rate: Decimal) -> Int64Array:
+    """round_half_up(amount × rate) in cents, exact for a rate with any number of decimal places
+    (Config takes what is typed): int64 when no product can overflow, else Python ints."""
+    numerator, denominator = Fraction(rate).as_integer_ratio()
+    peak = int(np.abs(amounts).max(initial=0)) * abs(numerator)
+    if peak < INT64_SAFE and denominator < INT64_SAFE:
+        return div_round_half_up(amounts * numerator, denominator)
+    return np.array([_round_half_up(int(a) * numerator, denominator) for a in amounts], dtype=np.int64)
+
+
 # --------------------------------------------------------------------------- checks
 
 
-def check_payroll(data: PayrollInput, result: PayrollResult, settings: PayrollSettings,
+def check_payroll(data: PayrollInput, result: PayrollResult, settings: Settings,
                   locale: str = "en") -> list[Issue]:
     """Payroll's own checks (validation already reports the period, repeated employees and tax
     ids): no bank account and salary below the minimum wage (warnings), negative net pay (error)."""
@@ -151,9 +166,11 @@ def check_payroll(data: PayrollInput, result: PayrollResult, settings: PayrollSe
     issues += _flag(data, "payroll.no_bank_account", "Bank Account", ~data.has_bank_account, locale,
                     lambda i: data.employee_id[i])
     if settings.minimum_wage is not None:
-        floor = int(settings.minimum_wage * 100)
+        # whole cents below the exact wage (one typed with 3 places still counts exactly)
+        floor = math.ceil(Fraction(settings.minimum_wage) * 100)
         issues += _flag(data, "payroll.below_minimum_wage", "Base Salary", data.base_salary < floor,
-                        locale, lambda i: _money(int(data.base_salary[i])), _money(floor))
+                        locale, lambda i: _money(int(data.base_salary[i])),
+                        str(round_money(settings.minimum_wage)))
     issues += _flag(data, "payroll.negative_net_pay", "Other Deductions", result.net_pay < 0, locale,
                     lambda i: _money(int(result.net_pay[i])))
     return issues
@@ -176,11 +193,11 @@ def _money(cents: int) -> str:
     return f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
 
-def run_payroll(data: PayrollInput, pack: PayrollPack, settings: PayrollSettings | None = None,
+def run_payroll(data: PayrollInput, pack: PayrollPack, settings: Settings | None = None,
                 locale: str = "en") -> tuple[PayrollResult, list[Issue]]:
     """Gross-to-net with the payroll checks; employees whose net pay would be negative are
     left out of the result (an error at their row), so totals cover what will be paid."""
-    settings = settings or PayrollSettings()
+    settings = settings or Settings()
     result = gross_to_net(data, pack, settings)
     issues = check_payroll(data, result, settings, locale)
     negative = result.net_pay < 0

@@ -1,5 +1,5 @@
-"""What the payroll engine takes: the employees of one period as exact columns, and the Config
-settings it needs.
+"""What the payroll engine takes: the employees of one period as exact columns. (The Config
+values it needs come typed from engine.settings.Settings, the one place Config is parsed.)
 
 `PayrollInput` holds integer cents (int64) and exact overtime hours; `payroll_input_from_table`
 builds it from the Payroll sheet as read (engine.tables.Table, indexed by Excel row), keeping the
@@ -22,11 +22,7 @@ import pandas as pd
 from engine.errors import BadArguments
 from engine.issues import Issue
 from engine.money import Int64Array, to_cents, to_decimal
-from engine.parsing import parse_number
-from engine.payroll_rules import RATE_DIGITS
-from engine.rules import rule
 from engine.tables import Table
-from engine.vocab import config_choice
 
 Value = Decimal | int | float | str | None
 INT64_SAFE = 2**61  # a product below this cannot overflow int64, even doubled in rounding
@@ -180,75 +176,3 @@ def payroll_input_from_table(table: Table, period: str,
 def error_rows(issues: Iterable[Issue], sheet: str) -> set[int]:
     """The rows of `sheet` that have an error issue (they are not paid)."""
     return {i.row for i in issues if i.sheet == sheet and i.row is not None and i.severity == "error"}
-
-
-# --------------------------------------------------------------------------- Config settings
-
-
-@dataclass(frozen=True)
-class PayrollSettings:
-    """The Config values payroll uses (workbook-spec.md defaults)."""
-
-    rules: str = "BR-2026"  # or "tables"
-    overtime_multiplier: Decimal = Decimal("1.5")
-    monthly_hours: Decimal = Decimal("220")
-    employer_rate: Decimal = Decimal("0")
-    minimum_wage: Decimal | None = None
-    dependent_deduction: Decimal = Decimal("0")
-
-
-# Config key -> (label, settings field, what is allowed: "positive" | "rate" | "amount")
-_SETTINGS: dict[str, tuple[str, str, str]] = {
-    "overtimemultiplier": ("Overtime Multiplier", "overtime_multiplier", "positive"),
-    "monthlyhours": ("Monthly Hours", "monthly_hours", "positive"),
-    "employercontributionrate": ("Employer Contribution Rate", "employer_rate", "rate"),
-    "minimumwage": ("Minimum Wage", "minimum_wage", "amount"),
-    "dependentdeduction": ("Dependent Deduction", "dependent_deduction", "amount"),
-}
-_ALLOWED = {
-    "positive": ("use a number above 0, such as 1.5", "use um número maior que 0, como 1,5"),
-    "rate": (f"use a percentage from 0% to 100% with at most {RATE_DIGITS} decimal places, such as 8%",
-             f"use um percentual de 0% a 100% com até {RATE_DIGITS} casas decimais, como 8%"),
-    "amount": ("use an amount of 0 or more in cents, such as 1621.00",
-               "use um valor de 0 ou mais em centavos, como 1.621,00"),
-}
-
-
-def payroll_settings(values: Mapping[str, str], cells: Mapping[str, str], locale: str = "en",
-                     sheet: str = "Config") -> tuple[PayrollSettings, list[Issue]]:
-    """Payroll's Config values (normalised keys, as workbooks.reading.config_values gives them);
-    a value that is not valid is a config.value issue at its cell and the default is used."""
-    found: dict[str, Any] = {}
-    issues: list[Issue] = []
-    for key, (label, name, allowed) in _SETTINGS.items():
-        text = (values.get(key) or "").strip()
-        if not text:
-            continue
-        number = _setting(text, locale, allowed)
-        if number is None:
-            detail = _ALLOWED[allowed][locale == "pt-BR"]
-            the_rule = rule("config.value")
-            cell = cells.get(key, "")
-            issues.append(Issue(sheet, cell, _row(cell), label, the_rule.id, the_rule.severity,
-                                the_rule.message(locale, column=label, value=text, detail=detail), text))
-        else:
-            found[name] = number
-    mode = config_choice("payrollrules", values.get("payrollrules", "")) or "BR-2026"
-    return PayrollSettings(rules=mode, **found), issues
-
-
-def _setting(text: str, locale: str, allowed: str) -> Decimal | None:
-    parsed = parse_number(text, locale)
-    if parsed is None or parsed != parsed or parsed in (float("inf"), float("-inf")):
-        return None
-    number = to_decimal(parsed)
-    if allowed == "positive":
-        return number if number > 0 else None
-    if allowed == "rate":
-        return number if 0 <= number <= 1 and _places(number.normalize()) <= RATE_DIGITS else None
-    return number if number >= 0 and _places(number.normalize()) <= 2 else None
-
-
-def _row(cell: str) -> int | None:
-    digits = "".join(ch for ch in cell if ch.isdigit())
-    return int(digits) if digits else None

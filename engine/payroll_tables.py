@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import pandas as pd
+
 from engine.issues import Issue
 from engine.money import round_money, to_decimal
 from engine.payroll_rules import (
@@ -80,7 +82,10 @@ def tax_table_rows(table: Table) -> list[TaxTableRow]:
 
 
 def _blank(value: object) -> bool:
-    return value is None or value != value or (isinstance(value, str) and not value.strip())
+    """A blank cell: None, NaN, pandas' NA (exact columns) or spaces."""
+    if value is None or value is pd.NA:
+        return True
+    return value != value or (isinstance(value, str) and not value.strip())
 
 
 class _Issues:

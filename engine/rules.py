@@ -179,8 +179,7 @@ def rule(rule_id: str) -> Rule:
 
 
 # Rules of the payroll flow (issue 12), checked by engine.payroll and engine.payroll_tables rather
-# than by validation. They answer `rule()` now; they join RULES (the catalogue, the Rules sheet,
-# the README) when the payroll job that reports them is wired in.
+# than by validation; `process payroll` reports them, so they are in the catalogue (RULES, below).
 PAYROLL_RULES: tuple[Rule, ...] = (
     Rule("payroll.no_bank_account", W, "No bank account for the employee",
          "Employee {value} has no Bank Account; net pay cannot be transferred until one is typed.",
@@ -247,5 +246,7 @@ STOCK_RULES: tuple[Rule, ...] = (
 # the Rules sheet, the README) when the flow's job that reports them is wired in.
 FLOW_RULES: tuple[Rule, ...] = PAYROLL_RULES + AGING_RULES + STOCK_RULES
 RULES_BY_ID.update({flow_rule.id: flow_rule for flow_rule in FLOW_RULES})
-# The wired flows' rules are in the catalogue: `process stock` reports STOCK_RULES.
+# Flow rules whose job reports them join the catalogue (`backoffice rules`, the Rules sheet, README).
+RULES = RULES + PAYROLL_RULES
+# `process stock` reports STOCK_RULES.
 RULES = RULES + STOCK_RULES

@@ -74,8 +74,9 @@ def version() -> str:
     return done.stdout.strip()
 
 
-def convert(path: Path, outdir: Path, timeout: float = DEFAULT_TIMEOUT_S) -> Path:
-    """Open `path` in LibreOffice headless and save it as `outdir/<stem>.xlsx`; return that path.
+def convert(path: Path, outdir: Path, timeout: float = DEFAULT_TIMEOUT_S, to: str = "xlsx") -> Path:
+    """Open `path` in LibreOffice headless and save it as `outdir/<stem>.<to>` (xlsx, or pdf
+    to print it); return that path.
 
     `outdir` must differ from the source folder (LibreOffice would overwrite the source).
     """
@@ -83,7 +84,7 @@ def convert(path: Path, outdir: Path, timeout: float = DEFAULT_TIMEOUT_S) -> Pat
     if outdir == path.parent:
         raise ValueError(f"outdir must differ from the folder of {path.name}")
     outdir.mkdir(parents=True, exist_ok=True)
-    target = outdir / f"{path.stem}.xlsx"
+    target = outdir / f"{path.stem}.{to}"
     target.unlink(missing_ok=True)
     profile = Path(tempfile.mkdtemp(prefix="lo-profile-"))
     try:
@@ -91,7 +92,7 @@ def convert(path: Path, outdir: Path, timeout: float = DEFAULT_TIMEOUT_S) -> Pat
         (profile / "user" / "registrymodifications.xcu").write_text(_REGISTRY, encoding="utf-8")
         args = [soffice_path(), "--headless", "--norestore", "--nolockcheck",
                 f"-env:UserInstallation={profile.as_uri()}",
-                "--convert-to", "xlsx", "--outdir", str(outdir), str(path)]
+                "--convert-to", to, "--outdir", str(outdir), str(path)]
         started = time.monotonic()
         done = _run(args, profile, timeout)
         seconds = time.monotonic() - started

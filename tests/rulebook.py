@@ -159,3 +159,12 @@ def drop_column(sheets: Sheets, sheet: str, header: str) -> None:
 def delete_row(sheets: Sheets, sheet: str, row: int) -> None:
     """Remove Excel row `row` (later rows move up)."""
     del sheets[sheet][row - 1]
+
+
+def run_payroll_flow(sheets: Sheets) -> list[Issue]:
+    """The payroll flow's own issues (not validation's), the way `process payroll` finds them."""
+    from engine.payroll_run import process_payroll
+
+    data = read_workbook(MemoryWorkbook("book.xlsx", sheets))
+    issues = data.issues + validate(data.tables, data.config, data.config_cells, data.locale)
+    return process_payroll(data.tables, data.settings, issues, data.locale).issues

@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 
 from engine.money import from_cents
 from engine.payroll import gross_to_net, payslip_for, run_payroll
-from engine.payroll_input import PayrollSettings, payroll_input
+from engine.payroll_input import payroll_input
 from engine.payroll_rules import load_pack
+from engine.settings import Settings
 
 D = Decimal
 PACK = load_pack("BR-2026")
@@ -131,7 +132,7 @@ def test_a_whole_employee_overtime_bonus_other_deductions_and_employer_rate():
     # 2,200 / 220 × 1.5 × 7.5 = 112.50 exactly.
     data = payroll_input(["E1", "E2", "E3"], ["3000", "1234.56", "2200"], overtime_hours=[10, 3, 7.5],
                          bonus=[500, None, 0], other_deductions=["150.00", 0, None], dependents=[0, 0, 0])
-    result = gross_to_net(data, PACK, PayrollSettings(employer_rate=D("0.2")))
+    result = gross_to_net(data, PACK, Settings(employer_contribution_rate=D("0.2")))
     first = result.payslip(0)
     assert (first.overtime_pay, first.gross, first.social_security, first.table_tax, first.reduction,
             first.income_tax, first.net_pay) == (D("204.55"), D("3704.55"), D("333.15"), D("70.44"),
@@ -149,7 +150,7 @@ def test_a_whole_employee_overtime_bonus_other_deductions_and_employer_rate():
 def test_overtime_multiplier_and_monthly_hours_come_from_config():
     # 2,000 / 200 × 2 × 1.25 = 25.00
     data = payroll_input(["E1"], ["2000"], overtime_hours=["1.25"])
-    result = gross_to_net(data, PACK, PayrollSettings(overtime_multiplier=D(2), monthly_hours=D(200)))
+    result = gross_to_net(data, PACK, Settings(overtime_multiplier=D(2), monthly_hours=D(200)))
     assert from_cents(int(result.overtime_pay[0])) == D("25.00")
 
 
@@ -176,7 +177,7 @@ def test_the_engine_agrees_with_a_decimal_reading_of_the_pack(rows, employer_rat
     data = payroll_input([str(i) for i in range(len(rows))], [r[0] for r in rows],
                          dependents=[r[1] for r in rows], other_deductions=[r[2] for r in rows],
                          overtime_hours=[r[3] for r in rows], bonus=[r[4] for r in rows])
-    result = gross_to_net(data, PACK, PayrollSettings(employer_rate=employer_rate))
+    result = gross_to_net(data, PACK, Settings(employer_contribution_rate=employer_rate))
     for i, (base, deps, other, hours, bonus) in enumerate(rows):
         slip = result.payslip(i)
         gross = base + ref.overtime(base, hours, D("1.5"), D(220)) + bonus
@@ -217,7 +218,7 @@ def test_negative_net_pay_leaves_the_employee_out_with_an_error_at_the_row():
                          bank_account=["0001-1", None], rows=[7, 8],
                          letters={"Employee ID": "A", "Base Salary": "D", "Other Deductions": "G",
                                   "Bank Account": "J"})
-    result, issues = run_payroll(data, PACK, PayrollSettings(minimum_wage=D("1621.00")))
+    result, issues = run_payroll(data, PACK, Settings(minimum_wage=D("1621.00")))
     assert [(i.cell, i.rule, str(i.severity), i.message) for i in issues] == [
         ("J8", "payroll.no_bank_account", "warning",
          "Employee E2 has no Bank Account; net pay cannot be transferred until one is typed."),

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from engine.payroll import gross_to_net, run_payroll
-from engine.payroll_input import error_rows, payroll_input, payroll_input_from_table, payroll_settings
+from engine.payroll_input import error_rows, payroll_input, payroll_input_from_table
 from engine.payroll_rules import PackError, load_pack, parse_pack
 from engine.payroll_tables import TaxTableRow, pack_from_tax_tables, tax_table_rows
 from engine.rules import PAYROLL_RULES, rule
@@ -191,8 +191,9 @@ def _book(tmp_path, config_rows, tax_rows):
 def test_a_workbook_payroll_sheet_becomes_the_engine_input(tmp_path):
     data, issues = _book(tmp_path, [["Period", "2026-10"], ["Minimum Wage", "1621"],
                                     ["Employer Contribution Rate", "20%"]], [])
-    settings, config_issues = payroll_settings(data.config, data.config_cells, data.locale)
-    assert config_issues == [] and (settings.minimum_wage, settings.employer_rate) == (D(1621), D("0.2"))
+    settings = data.settings  # engine.settings: the one place Config is parsed
+    assert [i for i in issues if i.sheet == "Config"] == []
+    assert (settings.minimum_wage, settings.employer_contribution_rate) == (D(1621), D("0.2"))
     assert sorted((i.cell, i.rule) for i in issues if i.sheet == "Folha") == [
         ("C4", "payroll.other_period"), ("C6", "key.duplicate"), ("D7", "value.negative")]
     table = data.tables["Payroll"]
@@ -210,13 +211,13 @@ def test_a_workbook_payroll_sheet_becomes_the_engine_input(tmp_path):
 def test_tables_mode_from_a_workbook_and_a_bad_config_value(tmp_path):
     config = [["Period", "2026-10"], ["Payroll Rules", "Tables"], ["Dependent Deduction", "100"],
               ["Monthly Hours", "zero"]]
-    data, _ = _book(tmp_path, config, [[r[0], r[1], r[2]] for r in SS + IT])
-    settings, config_issues = payroll_settings(data.config, data.config_cells, data.locale)
-    assert settings.rules == "tables" and settings.dependent_deduction == D(100)
+    data, issues = _book(tmp_path, config, [[r[0], r[1], r[2]] for r in SS + IT])
+    settings = data.settings
+    assert settings.payroll_rules == "tables" and settings.dependent_deduction == D(100)
     assert settings.monthly_hours == D(220)  # the default while the cell is wrong
-    assert [(i.sheet, i.cell, i.rule, i.message) for i in config_issues] == [
+    assert [(i.sheet, i.cell, i.rule, i.message) for i in issues if i.sheet == "Config"] == [
         ("Config", "B5", "config.value",
-         'Config Monthly Hours: "zero" is not valid; use a number above 0, such as 1.5.')]
+         'Config Monthly Hours: "zero" is not valid; type a number such as 220.')]
     tables = data.tables["Tax Tables"]
     pack, issues = pack_from_tax_tables(tax_table_rows(tables), settings.dependent_deduction,
                                         header_cell=tables.header_cell())

@@ -25,6 +25,7 @@ from rulebook import (
     copy_row,
     delete_row,
     drop_column,
+    run_payroll_flow,
     run_validation,
     set_cell,
     split_cell,
@@ -275,6 +276,48 @@ CASES: tuple[Case, ...] = (
          locale="pt-BR"),
 )
 
+# ---- the payroll flow's rules (process payroll): the flow's issues beyond the clean book's own
+# (its employee E003 has no Bank Account). Payroll Rules = tables needs both tables' bands.
+_SS = [["social_security", 1621, 0.075], ["social_security", 8475.55, 0.14]]
+_IT = [["income_tax", 2428.80, 0], ["income_tax", None, 0.275]]
+_TAX_HEADER = ["Table", "Up To", "Rate"]
+
+
+def tables_mode(*rows: list[Any]) -> Mutation:
+    """Payroll Rules = tables with these Tax Tables rows (from row 2)."""
+    return both(put("Config", "B8", "tables"), new_sheet("Tax Tables", [_TAX_HEADER, *rows]))
+
+
+PAYROLL_CASES: tuple[Case, ...] = (
+    Case("employee-without-bank-account", "payroll.no_bank_account", put("Payroll", "J2", None),
+         "Payroll", "J2", "Bank Account", W, "E001", detail=""),
+    Case("salary-below-config-minimum-wage", "payroll.below_minimum_wage",
+         add("Config", ["Minimum Wage", 3500]),
+         "Payroll", "D3", "Base Salary", W, "3200.00", detail="3500.00", locale="pt-BR"),
+    # E002: gross 3,350.00 − INSS 290.60 − IRRF 0 − 5,000.00 other deductions = −1,940.60
+    Case("deductions-above-pay", "payroll.negative_net_pay", put("Payroll", "G3", 5000),
+         "Payroll", "G3", "Other Deductions", E, "-1940.60", detail=""),
+    Case("tables-without-social-security", "tax_table.missing", tables_mode(*_IT),
+         "Tax Tables", "A1", "Table", E, "social_security", detail=""),
+    Case("tax-bands-out-of-order", "tax_table.order",
+         tables_mode(["social_security", 1000, 0.1], ["social_security", 900, 0.2], *_IT),
+         "Tax Tables", "B3", "Up To", E, "900.00", detail="1000.00"),
+    Case("blank-up-to-before-the-last-band", "tax_table.open_band",
+         tables_mode(["social_security", None, 0.1], ["social_security", 1000, 0.2], *_IT),
+         "Tax Tables", "B2", "Up To", E, "", names="social_security", detail="social_security",
+         locale="pt-BR"),
+    Case("income-tax-with-a-ceiling", "tax_table.no_open_band",
+         tables_mode(*_SS, ["income_tax", 1000, 0], ["income_tax", 2000, 0.1]),
+         "Tax Tables", "B5", "Up To", E, "2000.00", detail=""),
+    Case("tax-rate-with-eight-places", "tax_table.rate_precision",
+         tables_mode(*_SS, ["income_tax", 2428.80, 0], ["income_tax", None, 0.12345678]),
+         "Tax Tables", "C5", "Rate", E, "0.12345678", detail=""),
+    Case("tax-table-payroll-does-not-use", "tax_table.unknown",
+         tables_mode(*_SS, *_IT, ["pension", 1000, 0.1]),
+         "Tax Tables", "A6", "Table", W, "pension", detail=""),
+)
+
+
 def _employee(n: int, tax_id: object) -> Mutation:
     return add("Payroll", [f"E{n:03d}", f"Employee {n}", "2026-10", 2000, 0, 0, 0, 0, tax_id, None])
 
@@ -467,9 +510,9 @@ def test_in_movements_without_a_unit_cost_column_are_an_error():
 # --------------------------------------------------------------------------- the catalogue
 
 
-# ---- rules a flow finds (not validation): the case runs the flow's job on the book
+# ---- rules the stock flow finds (not validation): the case runs `process stock` on the book
 
-FLOW_CASES: tuple[Case, ...] = (
+STOCK_CASES: tuple[Case, ...] = (
     # SKU-2: 20 on hand, 4 sold on 10-03, so 16 left for the OUT on 10-15
     Case("stock-negative", "stock.negative", put("Stock Movements", "D3", 30),
          "Stock Movements", "D3", "Quantity", E, "30", detail="16 units of SKU-2"),
@@ -480,7 +523,7 @@ FLOW_CASES: tuple[Case, ...] = (
 )
 
 
-def _flow_issues(case: Case) -> list:
+def _stock_issues_for(case: Case) -> list:
     """What `process stock` lists for the case's book (the clean book: none of validation's)."""
     from datetime import UTC, datetime
 
@@ -494,9 +537,33 @@ def _flow_issues(case: Case) -> list:
     return stock_job(MemoryWorkbook("book.xlsx", sheets), ctx).issues
 
 
-@pytest.mark.parametrize("case", _params(FLOW_CASES))
-def test_a_flow_fault_gives_one_issue_at_its_cell(case):
-    issues = _flow_issues(case)
+@pytest.mark.parametrize("case", _params(STOCK_CASES))
+def test_one_stock_fault_gives_one_issue_at_its_cell(case):
+    issues = _stock_issues_for(case)
+    assert [(i.rule, i.sheet, i.cell, i.row, i.column) for i in issues] == \
+        [(case.rule, case.sheet, case.cell, case.row, case.column)]
+    assert issues[0].severity == case.severity == rule(case.rule).severity
+    _check_message(case, issues)
+
+
+def _payroll_issues_for(case: Case) -> list:
+    """The payroll flow's issues of a case's workbook that the clean workbook does not have."""
+    baseline = {(i.rule, i.cell) for i in run_payroll_flow(clean_sheets())}
+    sheets = clean_sheets()
+    if case.locale != "en":
+        set_cell(sheets, "Config", "B5", case.locale)
+    case.mutate(sheets)
+    return [i for i in run_payroll_flow(sheets) if (i.rule, i.cell) not in baseline]
+
+
+def test_the_clean_workbook_pays_everyone_with_one_warning():
+    assert [(i.rule, i.cell) for i in run_payroll_flow(clean_sheets())] == \
+        [("payroll.no_bank_account", "J4")]
+
+
+@pytest.mark.parametrize("case", _params(PAYROLL_CASES))
+def test_one_payroll_fault_gives_one_issue_at_its_cell(case):
+    issues = _payroll_issues_for(case)
     assert [(i.rule, i.sheet, i.cell, i.row, i.column) for i in issues] == \
         [(case.rule, case.sheet, case.cell, case.row, case.column)]
     assert issues[0].severity == case.severity == rule(case.rule).severity
@@ -504,7 +571,7 @@ def test_a_flow_fault_gives_one_issue_at_its_cell(case):
 
 
 def test_every_rule_is_exercised_by_a_case():
-    assert {c.rule for c in CASES + FLOW_CASES} == {r.id for r in RULES}
+    assert {c.rule for c in CASES + PAYROLL_CASES + STOCK_CASES} == {r.id for r in RULES}
 
 
 def _placeholders(template: str) -> set[str]:

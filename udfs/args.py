@@ -97,7 +97,7 @@ class TableArg(Converter):
     (the values as COM hands them over, no per-cell cleaning); err_to_str is honoured here.
     The result is always 2-D (ndim is not looked at)."""
 
-    base = RawValueAccessor
+    base = RawValueAccessor  # type: ignore[assignment]  # xlwings declares base as None
 
     @classmethod
     def read_value(cls, value: Any, options: dict[str, Any]) -> RangeColumns:

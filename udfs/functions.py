@@ -112,8 +112,9 @@ def range_issues(cells: RangeColumns, spec: SheetSpec, sheet: str, where: TopLef
     grid = columns_to_grid(sheet, cells.columns, where.row, where.column, None, EXCEL_ERRORS,
                            cells.kinds)
     table = read_table(grid, spec, locale)
-    config, cells = config_values(table) if spec is CONFIG else ({}, {})
-    found = table.issues + validate({spec.name: table}, config, cells, locale, other_sheets=False)
+    config, config_cells = config_values(table) if spec is CONFIG else ({}, {})
+    found = table.issues + validate({spec.name: table}, config, config_cells, locale,
+                                    other_sheets=False)
     return [i for i in found if i.rule not in NEEDS_OTHER_SHEETS], len(table.frame)
 
 

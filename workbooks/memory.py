@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -120,8 +121,8 @@ def columns_to_grid(sheet: str, columns: Sequence[Sequence[object]], first_row: 
             if error_codes and str in types and pc.any(pc.starts_with(text, prefix)).as_py():
                 hit = pc.fill_null(pc.is_in(text, value_set=shown), False)
                 if pc.any(hit).as_py():
-                    for r in np.flatnonzero(hit.to_numpy(zero_copy_only=False)):
-                        errors[(first_row + int(r), first_col + c)] = text[r].as_py()
+                    for at in np.flatnonzero(hit.to_numpy(zero_copy_only=False)).tolist():
+                        errors[(first_row + at, first_col + c)] = text[at].as_py()
                     text = pc.if_else(hit, pa.scalar(None, pa.string()), text)
         frame[first_col + c] = text_column(text)
     return Grid(sheet, first_row, pd.DataFrame(frame), errors, list(tables or []))
@@ -140,7 +141,7 @@ def _error_cells(values: Sequence[object], error_codes: frozenset[str]) -> list[
         if kind is ExcelError:
             found.append((r, value.code))  # type: ignore[attr-defined]
         elif kind is str and value in error_codes:
-            found.append((r, value))  # type: ignore[arg-type]
+            found.append((r, str(value)))
         elif kind is int and error_codes and (name := com_error(value)) is not None:
             found.append((r, name))
     return found
@@ -229,7 +230,7 @@ def _typed_text(values: Sequence[object], kind: type) -> pa.Array:
     return pa.array([cell_text(v) for v in values], pa.string())
 
 
-def _date_text(values: Sequence[object], kind: type) -> pa.Array:
+def _date_text(values: Sequence[Any], kind: type[date]) -> pa.Array:
     """ "YYYY-MM-DD HH:MM:SS" from the day and the clock time shown (a time zone is ignored
     and fractions of a second cut, as strftime does), computed from day numbers: no datetime
     is built per cell. strftime writes a year before 1000 with fewer digits: such a column
@@ -261,7 +262,8 @@ def _float_text(values: Sequence[object]) -> pa.Array:
     odd = pc.fill_null(pc.invert(pc.or_(whole, plain)), False)
     if pc.any(odd).as_py():
         rows = np.flatnonzero(odd.to_numpy(zero_copy_only=False))
-        text = pc.replace_with_mask(text, odd, pa.array([cell_text(values[i]) for i in rows], pa.string()))
+        text = pc.replace_with_mask(text, odd, pa.array([cell_text(values[i]) for i in rows.tolist()],
+                                                         pa.string()))
     return text
 
 

@@ -115,6 +115,7 @@ def read_table(grid: Grid, spec: SheetSpec, locale: str = "en") -> Table:
     if header_row is None:
         return _headerless(grid, spec, area, locale)
     header = area.loc[header_row]
+    assert isinstance(header, pd.Series)  # one row label: a row, not a frame
     mapping, extra = _match_columns(header.items(), spec)
     body = area.loc[header_row + 1 :]
     filled = body.notna().any(axis=1)
@@ -138,10 +139,10 @@ def _data_area(grid: Grid, spec: SheetSpec) -> tuple[pd.DataFrame, int | None]:
     # Input cells are read trimmed: "  ACME " is ACME and a cell of spaces is blank.
     frame = pd.DataFrame({col: text_column(pa.array(grid.frame[col].array), trim=True)
                           for col in grid.frame.columns})
-    frame.index = range(grid.first_row, grid.first_row + len(grid.frame))
+    frame.index = pd.RangeIndex(grid.first_row, grid.first_row + len(grid.frame))
     table = _best_table(grid, spec)
     if table is not None:
-        cols = [c for c in frame.columns if table.min_col <= c <= table.max_col]
+        cols = [c for c in frame.columns if table.min_col <= int(c) <= table.max_col]
         return frame.loc[table.min_row : table.max_row, cols], table.min_row
     best_row, best_score = None, 0
     top = [pa.array(frame[col].array[:HEADER_SEARCH_ROWS]).to_pylist() for col in frame.columns]
@@ -158,7 +159,7 @@ def _best_table(grid: Grid, spec: SheetSpec) -> TableRange | None:
         row = grid.frame.iloc[table.min_row - grid.first_row] if table.min_row >= grid.first_row else None
         if row is None:
             continue
-        header = row[[c for c in grid.frame.columns if table.min_col <= c <= table.max_col]]
+        header = row[[c for c in grid.frame.columns if table.min_col <= int(c) <= table.max_col]]
         score = len(_match_columns(header.items(), spec)[0])
         if score > best_score:
             best, best_score = table, score
@@ -177,13 +178,13 @@ def _match_columns(header: Iterable[tuple[Any, Any]], spec: SheetSpec) -> tuple[
         if column is None or column.name in mapping:
             extra.append(str(text))
         else:
-            mapping[column.name] = int(col)  # type: ignore[call-overload]
+            mapping[column.name] = int(col)
     return mapping, extra
 
 
 def _missing_columns(sheet: str, spec: SheetSpec, mapping: dict[str, int], header_row: int,
                      header: pd.Series, locale: str) -> list[Issue]:
-    first_col = int(header.index[0]) if len(header.index) else 1  # type: ignore[call-overload]
+    first_col = int(header.index[0]) if len(header.index) else 1
     return [
         Issue(sheet, f"{column_letter(first_col)}{header_row}", header_row, column.name,
               "sheet.missing_column", Severity.ERROR,
@@ -211,6 +212,7 @@ def _read_column(table: Table, column: Column, raw: pd.Series, errors: dict[tupl
                  col: int, locale: str) -> pd.Series:
     """One column's values parsed (returned), its unreadable cells and their issues noted."""
     text = pa.array(raw.array) if len(raw) else pa.array([], pa.string())
+    values: Any
     if column.kind in EXACT_KINDS:
         values, bad = _exact_numbers(text, locale)
     elif column.kind in NUMERIC_KINDS:
@@ -225,7 +227,7 @@ def _read_column(table: Table, column: Column, raw: pd.Series, errors: dict[tupl
         values = pd.arrays.ArrowExtensionArray(text)
         bad = np.zeros(len(text), dtype=bool)
     table.unreadable[column.name] = pd.Series(bad, index=raw.index)
-    for position in np.flatnonzero(bad):
+    for position in np.flatnonzero(bad).tolist():
         row = int(raw.index[position])
         table.issues.append(_read_issue(table, column, row, str(text[position]), "read.unreadable",
                                         locale, kind_name(column.kind, locale)))

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import fastexcel
 import pandas as pd
@@ -181,8 +182,8 @@ class FileWorkbook:
         if reasons:
             raise UnsafeWrite(f"{self.name}: refusing to write: " + "; ".join(reasons) + ".")
         marked = {m.sheet for m in self.staged_marks or []} | {r["sheet"] for r in self.marks.marks}
-        parts = {entry.part for name in marked if (entry := self.package.sheet(name)) is not None}
-        prefetched = {part: ahead for part, ahead in self.prefetched.items() if part in parts}
+        marked_parts = {entry.part for name in marked if (entry := self.package.sheet(name)) is not None}
+        prefetched = {part: ahead for part, ahead in self.prefetched.items() if part in marked_parts}
         self.prefetched = {}  # the others (sheets without marks) are dropped now
         surgery = _Surgery(self.path, self.package, prefetched)
         if self.staged_marks is not None:
@@ -243,7 +244,7 @@ class FileWorkbook:
                 self.marks.created.update(_state_record(self.name, value))
 
 
-def _state_record(book: str, text: object) -> dict:
+def _state_record(book: str, text: object) -> dict[str, Any]:
     """A JSON record of the state sheet; a damaged one refuses the file (exit 2), as the marks it
     records could not be taken off exactly."""
     try:
@@ -434,7 +435,7 @@ class _Surgery:
         old = [el for el in (names if names is not None else [])
                if el.get("name") == PRINT_AREA and el.get("localSheetId") == str(position)]
         for el in old:
-            names.remove(el)  # type: ignore[union-attr]
+            names.remove(el)
         if area is None:
             if old and names is not None and not len(names):
                 self.workbook.remove(names)

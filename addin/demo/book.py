@@ -600,6 +600,7 @@ def _payments(book: _Book) -> None:
 
 _N_EMPLOYEES = 25
 _INVALID_CPF_EMPLOYEE = 17
+_NEW_HIRE = 21  # joined this month: no bank account yet (process payroll warns, pays the rest)
 
 
 def _salaries(rng: random.Random) -> list[Decimal]:
@@ -629,7 +630,8 @@ def _bank_account(rng: random.Random) -> str:
 
 
 def _payroll(book: _Book) -> None:
-    """25 employees for period 2026-10, with one invalid CPF."""
+    """25 employees for period 2026-10, with one invalid CPF (validation: not paid) and a new
+    hire without a bank account yet (process payroll warns)."""
     rng = book.rng
     ids = sorted(rng.sample(range(1, 400), _N_EMPLOYEES))
     rows = []
@@ -647,6 +649,7 @@ def _payroll(book: _Book) -> None:
             "Tax ID": _valid_cpf(rng), "Bank Account": _bank_account(rng),
         })
     book.sheets[PAYROLL.name] = rows
+    rows[_NEW_HIRE]["Bank Account"] = None  # drawn above all the same: later sheets unchanged
     bad = rows[_INVALID_CPF_EMPLOYEE]
     bad["Tax ID"] = _invalidate_cpf(str(bad["Tax ID"]))
     book.plant(PAYROLL, bad, "Tax ID", "invalid_tax_id",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.issues import Issue, issue_order, quote_sheet
-from workbooks.model import CellKind, OutputColumn, OutputSheet
+from workbooks.model import CellKind, OutputColumn, OutputSheet, OutputValue
 
 ISSUES_SHEET = "Issues"
 COLUMNS = [
@@ -17,7 +17,7 @@ COLUMNS = [
 def issues_output(issues: list[Issue]) -> OutputSheet:
     """The Issues sheet for these issues (errors first, then by sheet and row)."""
     ordered = sorted(issues, key=issue_order)
-    rows = [[i.sheet, i.cell, i.row, i.column, i.rule, str(i.severity), i.message, i.value]
-            for i in ordered]
+    rows: list[list[OutputValue]] = [
+        [i.sheet, i.cell, i.row, i.column, i.rule, str(i.severity), i.message, i.value] for i in ordered]
     links = {(n, 1): f"{quote_sheet(i.sheet)}!{i.cell}" for n, i in enumerate(ordered) if i.cell}
     return OutputSheet(ISSUES_SHEET, COLUMNS, rows, links, table_name="BO_Issues")

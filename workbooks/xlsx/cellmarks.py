@@ -116,11 +116,11 @@ def plan_styles(xml: bytes, edits: list[StyleEdit], extra: Sequence[Splice] = ()
 def _new_row(prefix: bytes, number: int, edits: list[StyleEdit]) -> tuple[bytes, list[StyleChange]]:
     """A row holding our styled empty cells, in column order (b"" when no edit sets a style)."""
     styles = {e.cell: e.target(None) for e in edits}
-    styled = sorted((e for e in edits if styles[e.cell] is not None),
-                    key=lambda e: column_number(_split(e.cell)[0]))
+    put = {cell: style for cell, style in styles.items() if style is not None}
+    styled = sorted((e for e in edits if e.cell in put), key=lambda e: column_number(_split(e.cell)[0]))
     if not styled:
         return b"", [StyleChange(e.cell, None, False, False) for e in edits]
-    cells = b"".join(b'<%sc r="%s" s="%d"/>' % (prefix, e.cell.encode(), styles[e.cell]) for e in styled)
+    cells = b"".join(b'<%sc r="%s" s="%d"/>' % (prefix, e.cell.encode(), put[e.cell]) for e in styled)
     row = b'<%srow r="%d">%s</%srow>' % (prefix, number, cells, prefix)
     return row, [StyleChange(e.cell, None, True, True, new_row=True, style=styles[e.cell])
                  for e in styled]
@@ -230,7 +230,7 @@ def _emptied(xml: bytes, start: int, end: int, cells: dict[str, tuple[int, int, 
 
 def _cells(xml: bytes, start: int, end: int) -> dict[str, tuple[int, int, bytes, int | None]]:
     """Each cell of a row: (start, end of element, start tag, style)."""
-    cells = {}
+    cells: dict[str, tuple[int, int, bytes, int | None]] = {}
     pos = start
     while True:
         match = _CELL.search(xml, pos, end)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -158,8 +159,7 @@ class _Sheet:
         edits = [_restore(r) for cell, r in ours.items() if cell not in marked]
         for m in new:
             if m.cell not in ours:  # every mark finds or makes its cell
-                edits.append(StyleEdit(m.cell, None,
-                                       restyle=lambda base, level=m.level: mark_style(base or 0, level)))
+                edits.append(StyleEdit(m.cell, None, restyle=_restyler(mark_style, m.level)))
             elif mark_style(ours[m.cell]["style"] or 0, m.level) != current[m.cell]:  # other level
                 edits.append(StyleEdit(m.cell, mark_style(ours[m.cell]["style"] or 0, m.level)))
         noted, note_splices, created = self._renote(
@@ -327,3 +327,8 @@ def _legacy_position(xml: bytes) -> int:
         if not token.group(3):
             depth += 1
     return xml.rindex(b"</")
+
+
+def _restyler(mark_style: Callable[[int, str], int], level: str) -> Callable[[int | None], int]:
+    """The style a new mark gives a cell, from the cell's own style (none: the default 0)."""
+    return lambda base: mark_style(base or 0, level)

@@ -48,7 +48,8 @@ def serialise(root: etree._Element, like: bytes | None = None) -> bytes:
         while end < len(like) and like[end:end + 1] in b" \r\n\t":
             end += 1
         declaration = like[:end]
-    return declaration + etree.tostring(root, encoding="unicode").encode("utf-8")
+    text: str = etree.tostring(root, encoding="unicode")
+    return declaration + text.encode("utf-8")
 
 
 def rels_path(part: str) -> str:

@@ -14,17 +14,20 @@ from __future__ import annotations
 import copy
 import os
 import struct
+import types
 import zipfile
 import zlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
+fast_zlib: types.ModuleType
 try:
     from isal import isal_zlib as fast_zlib
 except ImportError:  # pragma: no cover - platforms without an isal wheel
-    fast_zlib = zlib  # type: ignore[no-redef]
+    fast_zlib = zlib
 
 
 Splice = tuple[int, int, bytes]  # replace source[start:end] with the bytes
@@ -112,7 +115,7 @@ def read_member(zf: zipfile.ZipFile, name: str) -> bytes:
         raw.seek(name_len + extra_len, os.SEEK_CUR)
         compressed = raw.read(info.compress_size)
     try:
-        data = fast_zlib.decompress(compressed, -15, info.file_size or 1)
+        data: bytes = fast_zlib.decompress(compressed, -15, info.file_size or 1)
     except Exception as exc:  # isal and zlib raise their own error types
         raise zipfile.BadZipFile(f"{name}: {exc}") from None
     if len(data) != info.file_size or fast_zlib.crc32(data) != info.CRC:
@@ -123,11 +126,11 @@ def read_member(zf: zipfile.ZipFile, name: str) -> bytes:
 def _member_spans(zin: zipfile.ZipFile) -> dict[str, tuple[int, int]]:
     """Each member's byte range: its local header to the next member (data descriptor incl.)."""
     infos = sorted(zin.infolist(), key=lambda i: i.header_offset)
-    ends = [i.header_offset for i in infos[1:]] + [zin.start_dir]  # type: ignore[attr-defined]
+    ends = [i.header_offset for i in infos[1:]] + [zin.start_dir]
     return {i.filename: (i.header_offset, end) for i, end in zip(infos, ends, strict=True)}
 
 
-def _copy_raw(zout: zipfile.ZipFile, raw, info: zipfile.ZipInfo, span: tuple[int, int]) -> None:
+def _copy_raw(zout: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, span: tuple[int, int]) -> None:
     start, end = span
     raw.seek(start)
     data = raw.read(end - start)
@@ -136,7 +139,7 @@ def _copy_raw(zout: zipfile.ZipFile, raw, info: zipfile.ZipInfo, span: tuple[int
     zout.fp.write(data)  # type: ignore[union-attr]
     zout.filelist.append(clone)
     zout.NameToInfo[clone.filename] = clone
-    zout.start_dir = zout.fp.tell()  # type: ignore[attr-defined,union-attr]
+    zout.start_dir = zout.fp.tell()  # type: ignore[union-attr]
     zout._didModify = True  # type: ignore[attr-defined]
 
 
@@ -176,7 +179,7 @@ def _write_big(zout: zipfile.ZipFile, info: zipfile.ZipInfo, part: Spliced) -> N
     fp.write(compressed)  # type: ignore[union-attr]
     zout.filelist.append(info)
     zout.NameToInfo[info.filename] = info
-    zout.start_dir = fp.tell()  # type: ignore[attr-defined,union-attr]
+    zout.start_dir = fp.tell()  # type: ignore[union-attr]
     zout._didModify = True  # type: ignore[attr-defined]
 
 
