@@ -28,20 +28,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, NamedTuple
-
-import numpy as np
+from typing import NamedTuple
 
 from engine.issues import Issue
 from engine.money import ZERO
 from engine.rules import rule
 from engine.stock_cost import CostPool, new_pool
+from engine.stock_events import Event, LedgerOrder
 from engine.stock_inputs import Item, Movement, OrderLine, Source, issue_at
 
 RowKey = tuple[str, int]
 PHASE = {"IN": 0, "ADJ": 1, "OUT": 2}
 ORDER_PHASE = 3
-LAST = 1 << 62  # where a blank Line sorts: after the numbered lines of its order
 OPENING, SALE = "Opening", "Order"  # ledger Kinds besides IN / ADJ / OUT
 
 
@@ -178,66 +176,6 @@ def run_ledger(items: Sequence[Item], movements: Sequence[Movement], lines: Sequ
         return _run_ledger(items, movements, lines, method, rejected or {}, locale)
 
 
-# (record, the order line's position in `lines` or -1 for a movement), in ledger order
-Event = tuple[Movement | OrderLine, int]
-
-
-class _Events:
-    """Every postable record with the columns of its ledger-order key, gathered in one pass and
-    ordered by one numpy lexsort (in C) instead of a Python sort of tuples per SKU. A record's
-    key: its SKU's position, then date, phase (IN 0, ADJ 1, OUT 2, orders 3), then for an order
-    line the rank of its priority (highest first), of its Order ID, of its Line (blank last), and
-    last its Excel row. Ranks stand for the values they rank, so the order is the spec's."""
-
-    __slots__ = ("days", "entries", "phases", "rows", "skus", "when")
-
-    def __init__(self) -> None:
-        self.entries: list[Event] = []
-        self.skus: list[int] = []
-        self.when: list[int] = []
-        self.phases: list[int] = []
-        self.rows: list[int] = []
-        self.days: dict[date, int] = {}
-
-    def ordinal(self, day: date) -> int:
-        """A date's ordinal, computed once per distinct date."""
-        ordinal = self.days.get(day)
-        if ordinal is None:
-            ordinal = self.days[day] = day.toordinal()
-        return ordinal
-
-    def by_sku(self, lines: Sequence[OrderLine], moves: int, count: int) -> list[list[Event]]:
-        """The events of each of `count` SKUs in ledger order (entries past `moves` are the
-        order lines of `lines`, in their order)."""
-        n, sold = len(self.entries), self.entries[moves:]
-        priority = _ranks({line.priority for line, _ in sold}, reverse=True)  # type: ignore[union-attr]
-        orders = _ranks({line.order_id: line.order_key for line, _ in sold})  # type: ignore[union-attr]
-        numbers = _ranks({_number_key(line) for line, _ in sold})  # type: ignore[arg-type]
-        zeros = [0] * moves
-        keys = [np.array(column, dtype=np.int64) for column in (
-            self.rows, zeros + [numbers[_number_key(line)] for line, _ in sold],  # type: ignore[arg-type]
-            zeros + [orders[line.order_id] for line, _ in sold],  # type: ignore[union-attr]
-            zeros + [priority[line.priority] for line, _ in sold],  # type: ignore[union-attr]
-            self.phases, self.when, self.skus)]
-        order = np.lexsort(keys).tolist() if n else []
-        ordered = [self.entries[i] for i in order]
-        ends = np.cumsum(np.bincount(np.array(self.skus, dtype=np.int64), minlength=count)).tolist()
-        return [ordered[start:end] for start, end in zip([0, *ends][:-1], ends, strict=True)]
-
-
-def _number_key(line: OrderLine) -> int:
-    return LAST if line.line is None else line.line
-
-
-def _ranks(values: set[Any] | dict[Any, Any], reverse: bool = False) -> dict[Any, int]:
-    """Each distinct value's place in sorted order (a dict: its keys, placed by its values)."""
-    if isinstance(values, dict):
-        ordered = sorted(values, key=values.__getitem__, reverse=reverse)
-    else:
-        ordered = sorted(values, reverse=reverse)
-    return {value: rank for rank, value in enumerate(ordered)}
-
-
 def _run_ledger(items: Sequence[Item], movements: Sequence[Movement], lines: Sequence[OrderLine],
                 method: str, refused: Mapping[RowKey, str], locale: str) -> Ledger:
     ledger = Ledger(lines, [None] * len(lines))
@@ -247,7 +185,7 @@ def _run_ledger(items: Sequence[Item], movements: Sequence[Movement], lines: Seq
             item = Item(item.source, item.sku, item.description, sku_key=item.sku_key)
         skus.setdefault(item.sku_key, SkuTotals(item, item.sku))
     number = {key: n for n, key in enumerate(skus)}
-    events, issues = _Events(), ledger.issues
+    events, issues = LedgerOrder(), ledger.issues
     entry, sku_of, when = events.entries.append, events.skus.append, events.when.append
     phase, row, days = events.phases.append, events.rows.append, events.days
     for movement in movements:
