@@ -21,6 +21,7 @@ from pathlib import Path
 from addin.jobs import (
     JobResult,
     clear_marks_job,
+    invoices_job,
     orders_job,
     payroll_job,
     rules_job,
@@ -35,6 +36,7 @@ VALIDATE = Step("validate", validate_job, takes_period=True)
 RULES = Step("rules", rules_job)
 CLEAR = Step("clear", clear_marks_job)
 PAYROLL = Step("process payroll", payroll_job, takes_period=True)
+INVOICES = Step("process invoices", invoices_job, takes_period=True)
 ORDERS = Step("process orders", orders_job, takes_period=True)
 STOCK = Step("process stock", stock_job, takes_period=True)
 
@@ -193,6 +195,9 @@ for _command in (
 ):
     register(_command)
 
+register(Command("process invoices", "age receivables and payables as of the period end and "
+                 "forecast 13 weeks of cash (AR Aging, AP Aging, Invoice Status, Cash Forecast)",
+                 steps=(INVOICES,), period=True, ribbon="process_invoices"))
 register(Command("process payroll", "gross-to-net payroll of the period: Payroll Register and "
                  "printable Payslips", steps=(PAYROLL,), period=True, ribbon="process_payroll"))
 
@@ -202,8 +207,95 @@ register(Command("process orders", "price and allocate the order lines; write Or
 register(Command("process stock", "value the stock (ledger, valuation, reorder list)",
                  steps=(STOCK,), period=True, ribbon="value_stock"))
 
+def _close_steps() -> tuple[Step, ...]:
+    """Validate, then close (the flows' steps join before CLOSE once their jobs are on main)."""
+    from addin.close_jobs import close_job
+
+    return (VALIDATE, Step("close", close_job, takes_period=True))
+
+
+def cmd_close(args: argparse.Namespace, command: Command) -> int:
+    """Close the period: one run (one lock, one save); print the checklist; exit 1 if blocked."""
+    from addin import report
+
+    results = run_job(args, command)
+    closing = results[-1]
+    return report.emit(closing, args.json, lambda: report.close_summary(results))
+
+
+def cmd_reopen(args: argparse.Namespace, command: Command) -> int:
+    """Reopen a closed period, with the reason in the audit log."""
+    import functools
+
+    from addin import report
+    from addin.close_jobs import reopen_job
+
+    step = Step("reopen", functools.partial(reopen_job, reason=args.reason), takes_period=True)
+    with report.progress(f"Reopen: {args.workbook.name}", enabled=not args.json):
+        result = run_steps(FileTarget(args.workbook), [step],
+                           dry_run=getattr(args, "dry_run", False), period=args.period)[0]
+    return report.emit(result, args.json, lambda: report.out.print(
+        f"Reopened period {result.period} (closed by {result.summary['closed_by']} at "
+        f"{result.summary['closed_at']}): {result.summary['reason']}"))
+
+
+def cmd_export(args: argparse.Namespace, command: Command) -> int:
+    """Write the period's journal as beancount or CSV (reads the book; writes only FILE)."""
+    from addin import report
+    from addin.close_jobs import compute_close
+    from addin.export import beancount_text, csv_text
+    from addin.jobs import Context, JobResult, read_inputs
+    from engine.errors import BadArguments
+
+    suffix = args.to.suffix.lower()
+    if suffix not in (".beancount", ".csv"):
+        raise BadArguments(f"--to {args.to}: use a .beancount or a .csv file name.")
+    with FileTarget(args.workbook).session(writes=False) as book:
+        ctx = Context.here(period=args.period)
+        result, issues = compute_close(book, ctx)
+        settings = read_inputs(book, ctx).settings
+    currency = settings.functional_currency
+    text = (beancount_text(result, currency, f"{settings.company} {result.period}".strip())
+            if suffix == ".beancount" else csv_text(result, currency))
+    args.to.write_text(text, encoding="utf-8")
+    job = JobResult("export journal", book.name, result.period, issues,
+                    {"file": str(args.to), "entries": len(result.journal.entries),
+                     "postings": result.journal.line_count})
+    return report.emit(job, args.json, lambda: report.out.print(
+        f"Wrote {len(result.journal.entries)} entries ({result.journal.line_count} postings) of "
+        f"{result.period} to {args.to}."))
+
+
+def _reopen_placeholder(*_: object) -> JobResult:
+    """The reopen command's declared step (it writes, so it takes --dry-run); cmd_reopen runs the
+    real step with the reason given."""
+    raise AssertionError("reopen runs through cmd_reopen")
+
+
+def _reopen_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--reason", required=True, help="why the period is reopened (required)")
+
+
+def _export_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--to", required=True, type=Path, metavar="FILE",
+                        help="the file to write: .beancount (ledger) or .csv (one line per posting)")
+
+
+for _command in (
+    Command("close", "month-end close of the period: validate, run the flows, journal, trial "
+            "balance, checklist, Close Report; lock the period", steps=_close_steps(),
+            handler=cmd_close, period=True, ribbon="close"),
+    Command("reopen", "reopen a closed period (--reason required; recorded in the audit log)",
+            steps=(Step("reopen", _reopen_placeholder, takes_period=True),), handler=cmd_reopen,
+            period=True, arguments=_reopen_args),
+    Command("export journal", "write the period's journal as a beancount ledger or CSV",
+            handler=cmd_export, period=True, arguments=_export_args),
+):
+    register(_command)
+
 GROUPS = {  # the help of a command group (the first word of two-word commands)
     "addin": "build or install the Excel add-in (backoffice.xlam)",
     "audit": "show or verify the tamper-evident audit log",
+    "export": "export the period's journal (beancount ledger or CSV)",
     "process": "run a flow (orders, stock, invoices, payroll) or all of them",
 }

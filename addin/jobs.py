@@ -17,6 +17,7 @@ from typing import Any
 
 from engine.audit import AuditChain, AuditEntry, Verdict
 from engine.catalogue import catalogue
+from engine.invoices import InvoicesOutcome, process_invoices
 from engine.issues import Issue, Severity, has_errors, issue_order
 from engine.rules import rule
 from engine.schema import INPUT_SHEETS
@@ -237,6 +238,53 @@ def payroll_job(book: Workbook, ctx: Context, period: str | None = None) -> JobR
     book.set_marks(marks_for(issues))
     result.audit = record_audit(book, ctx, "process payroll", inputs.period, run.details())
     return result
+
+
+# --------------------------------------------------------------------------- invoices (issue 11)
+
+def invoices_job(book: Workbook, ctx: Context, period: str | None = None) -> JobResult:
+    """Age receivables and payables as of the Period's last day and forecast 13 weeks of cash:
+    AR Aging, AP Aging, Invoice Status and Cash Forecast, one audit entry. Rows with validation
+    errors are left out; the Issues sheet and the marks carry validation's issues and the flow's
+    (payment.before_invoice, aging.credit_balance), as the result does."""
+    from workbooks.sheets.aging import aging_sheet, status_sheet
+    from workbooks.sheets.cashflow import forecast_sheet
+
+    inputs = read_inputs(book, ctx, period)
+    settings, tables = inputs.settings, inputs.data.tables
+    outcome = None
+    if settings.period is not None:  # else validation's config.period error says why
+        rejected = {t.sheet: inputs.error_rows(t.sheet) for t in tables.values()}
+        outcome = process_invoices(tables, settings, rejected)
+        invoices = tables.get("Invoices")
+        column = invoices.letters.get("Invoice No", "A") if invoices is not None else "A"
+        for sheet in (aging_sheet(outcome.aging, "AR"), aging_sheet(outcome.aging, "AP"),
+                      status_sheet(outcome.aging, column),
+                      forecast_sheet(outcome.forecast, outcome.aging)):
+            book.write_sheet(sheet)
+    issues = sorted(inputs.issues + (outcome.issues if outcome else []), key=issue_order)
+    result = JobResult("process invoices", book.name, inputs.period, issues,
+                       summarise(inputs.data, issues))
+    book.write_sheet(issues_output(issues))
+    book.set_marks(marks_for(issues))
+    if outcome is not None:
+        result.summary["invoices"] = outcome.summary()
+    result.audit = record_audit(book, ctx, "process invoices", inputs.period,
+                                _invoices_details(outcome, settings.functional_currency, issues))
+    return result
+
+
+def _invoices_details(outcome: InvoicesOutcome | None, functional: str, issues: list[Issue]) -> str:
+    """The audit entry's Details: what was aged and the figures a reviewer checks."""
+    errors = sum(1 for i in issues if i.severity == "error")
+    counts = f"{errors} errors, {len(issues) - errors} warnings"
+    if outcome is None:
+        return f"not processed: no valid Config Period; {counts}"
+    figures = outcome.summary()
+    owed: dict[str, str] = figures["outstanding"]  # type: ignore[assignment]
+    return (f"{figures['invoices']} invoices aged as of {figures['as_of']} ({figures['open']} open): "
+            f"AR {owed['AR']} {functional}, AP {owed['AP']} {functional} outstanding; 13-week net "
+            f"cash {figures['cumulative_13_weeks']} {functional}; {counts}")
 
 
 # --------------------------------------------------------------------------- flow issues

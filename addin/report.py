@@ -74,6 +74,8 @@ def job_summary(result: JobResult, written: bool = True) -> None:
         _issues(result)
         if result.command == "process payroll":
             _payroll_figures(result.summary)
+        if result.command == "process invoices":
+            _invoice_figures(result.summary)
     elif result.command == "clear":
         out.print(f"Removed the marks Back Office had put on {result.workbook}'s input cells.")
     elif result.command == "rules":
@@ -206,3 +208,34 @@ def _payroll_figures(summary: dict[str, object]) -> None:
         out.print(f"Not paid: {left.get('other_period', 0)} rows of another period, "
                   f"{left.get('errors', 0)} rows with errors, "
                   f"{left.get('negative_net_pay', 0)} with negative net pay")
+
+
+def _invoice_figures(summary: dict[str, object]) -> None:
+    """What `process invoices` aged and the cash it expects."""
+    figures = summary.get("invoices")
+    if not isinstance(figures, dict):
+        out.print("[red]Invoices not aged:[/] the Config Period is not valid")
+        return
+    owed = figures["outstanding"]
+    out.print(f"Aged as of {figures['as_of']}: {figures['invoices']} invoices, {figures['open']} "
+              f"open; outstanding AR {owed['AR']}, AP {owed['AP']}; net cash over 13 weeks "
+              f"{figures['cumulative_13_weeks']} (Cash Forecast)")
+
+
+def close_summary(results: list[JobResult]) -> None:
+    """A close run: the checklist with pass/fail, the key figures, where to look."""
+    closing = results[-1]
+    summary = closing.summary
+    closed = bool(summary.get("closed"))
+    out.print(f"[bold]Month-end close {closing.period}: {'CLOSED' if closed else 'BLOCKED'}[/]")
+    for check in summary.get("checklist", []):  # type: ignore[attr-defined]
+        mark = {"pass": "[green]PASS[/]", "fail": "[red]FAIL[/]"}.get(check["status"], "n/a ")
+        out.print(f"  {mark}  {check['step']}: {check['detail']}")
+    figures: dict[str, object] = summary.get("figures", {})  # type: ignore[assignment]
+    out.print("  " + "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in figures.items()
+                               if v is not None))
+    errors = [i for i in closing.issues if i.severity == "error"]
+    for issue in errors[:10]:
+        out.print(f"  [red]blocks[/] {issue.address}: {issue.message}")
+    if closing.written:
+        out.print(f"Wrote: {', '.join(closing.written)} (one save)")

@@ -68,6 +68,31 @@ def run_payroll(book: Any) -> Reply:
         f" Not paid: {sum(left.values())} rows.{found}")
 
 
+def age_invoices(book: Any) -> Reply:
+    """Age invoices: the `process invoices` step (all four sheets), then the AR Aging sheet."""
+    results = run(book, "process invoices")
+    errors = sum(1 for r in results for i in r.issues if i.severity == "error")
+    _activate(book, "AR Aging")
+    found = f" {errors} errors: see the Issues sheet." if errors else ""
+    return "Back Office", ("AR Aging, AP Aging, Invoice Status and Cash Forecast written as of "
+                           f"the period end.{found}")
+
+
+def cash_forecast(book: Any) -> Reply:
+    """Cash forecast: the same `process invoices` step (one step writes the four sheets, so the
+    forecast always matches the aging), then the Cash Forecast sheet is shown."""
+    results = run(book, "process invoices")
+    _activate(book, "Cash Forecast")
+    figures = results[0].summary.get("invoices") or {}
+    net = figures.get("cumulative_13_weeks", "?") if isinstance(figures, dict) else "?"
+    return "Back Office", f"Cash Forecast written: net expected over 13 weeks {net}."
+
+
+def _activate(book: Any, sheet: str) -> None:
+    if sheet in [s.name for s in book.sheets]:
+        book.sheets[sheet].activate()
+
+
 def audit_show(book: Any) -> Reply:
     """Show audit log: activate the Audit Log sheet."""
     from workbooks.sheets.audit import AUDIT_SHEET
@@ -101,10 +126,24 @@ def doctor(book: Any) -> Reply:
     return "Back Office", "\n".join(f"{c.name}: {c.detail} Fix: {c.fix}" for c in problems)
 
 
+def close(book: Any) -> Reply:
+    """Month-end close: the same steps as `backoffice close`; says closed or what blocks it."""
+    result = run(book, "close")[-1]
+    failed = [c["step"] for c in result.summary.get("checklist", []) if c["status"] == "fail"]
+    if not failed:
+        return "Back Office", (f"Period {result.period} closed and locked. See the Close Report, "
+                               "Journal and Trial Balance sheets.")
+    return "Back Office", (f"Period {result.period} NOT closed: {', '.join(failed)} failed. See the "
+                           "Close Report (each blocking issue links to its cell).")
+
+
 BUTTONS: dict[str, Callable[[Any], Reply]] = {  # command name -> its ribbon-side function
     "validate": validate, "clear": clear_marks, "audit show": audit_show,
-    "audit verify": audit_verify, "doctor": doctor,
-    "process payroll": run_payroll,
+    "audit verify": audit_verify, "doctor": doctor, "close": close,
+    "process payroll": run_payroll, "process invoices": age_invoices,
+}
+EXTRA_BUTTONS: dict[str, Callable[[Any], Reply]] = {  # tag -> a button that is no command of its own
+    "cash_forecast": cash_forecast,
 }
 
 
@@ -112,8 +151,8 @@ def dispatch_table() -> dict[str, Callable[[Any], Reply]]:
     """Button tag -> function, for every registered command that names a ribbon tag."""
     from addin.commands import COMMANDS
 
-    return {c.ribbon: BUTTONS.get(c.name) or job_button(c.name)
-            for c in COMMANDS.values() if c.ribbon}
+    return {**{c.ribbon: BUTTONS.get(c.name) or job_button(c.name)
+               for c in COMMANDS.values() if c.ribbon}, **EXTRA_BUTTONS}
 
 
 DISPATCH: dict[str, Callable[[Any], Reply]] = dispatch_table()

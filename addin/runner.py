@@ -25,7 +25,8 @@ from typing import Any, Protocol
 
 from addin.jobs import Context, JobResult
 from engine.audit import AuditChain, AuditEntry, Verdict, verify_chain
-from engine.errors import UnsafeWrite
+from engine.errors import PeriodClosed, UnsafeWrite
+from engine.periods import REOPEN, closed_state, refusal
 from workbooks import safe_save
 from workbooks.model import Workbook
 from workbooks.sheets.audit import (
@@ -168,9 +169,39 @@ class LiveTarget:
 
 
 def refuse_if_period_closed(book: Workbook, ctx: Context, steps: Sequence[Step]) -> None:
-    """The closed-period lock: called before any step of a run. Today no period can be closed
-    (`close` comes later); its check goes here, raising UnsafeWrite (exit 3) with who closed the
-    period and when, so every writing job from both doors is refused in this one place."""
+    """The closed-period lock, called before any step of a run: a step that works on a period
+    (validate, the flows, close) refuses with PeriodClosed (exit 3), naming who closed it and
+    when, if that period's latest close/reopen in the audit chain is a close. The lock is read
+    from the chain verified against the head recorded outside the book, never from the Periods
+    sheet: a chain that does not verify cannot say whether the period is closed, so the run is
+    refused too. `reopen` is the one step a closed period lets through."""
+    if not any(step.takes_period and step.action != REOPEN for step in steps):
+        return
+    from addin.jobs import read_inputs
+
+    period = read_inputs(book, ctx).period
+    log = ctx.chain.read if ctx.chain is not None else read_audit_log(book)
+    path = _book_file(book)
+    record = read_head_record(path) if path is not None else None
+    verdict = verify_chain(log, record.committed if record else None,
+                           record.pending if record else None)
+    if not verdict.ok:
+        raise PeriodClosed(f"{book.name}: the audit log does not verify ({verdict.reason}), so "
+                           f"whether period "
+                           f"{period} is closed cannot be trusted; nothing was written. Restore the "
+                           "workbook from its backup (`backoffice audit verify` names the row).")
+    state = closed_state(log, period)
+    if state is not None:
+        raise PeriodClosed(refusal(state))
+
+
+def _book_file(book: Workbook) -> Path | None:
+    """The local file of a workbook (file adapter: its path; live Excel: its saved file)."""
+    path = getattr(book, "path", None)
+    if isinstance(path, Path):
+        return path
+    full = str(getattr(getattr(book, "book", None), "fullname", "") or "")
+    return Path(full) if full and "://" not in full and Path(full).exists() else None
 
 
 def run_steps(target: Target, steps: Sequence[Step], *, dry_run: bool = False,

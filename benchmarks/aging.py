@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.aging import DEFAULT_BUCKETS, AgingResult, age
 from engine.aging_inputs import InvoiceInputs, PaymentInputs, invoices_from_table, payments_from_table
 from engine.cashflow import forecast
-from engine.fx_rates import FxRates
+from engine.fx import rate_book
 from engine.schema import INVOICES, PAYMENTS
 from engine.tables import Table
 
@@ -72,7 +72,7 @@ def make_inputs(invoices: int, payments: int, foreign: float,
     return inv, pay
 
 
-RATES = FxRates.from_rows("BRL", [("USD", date(2025, 12, 31), Decimal("5.4321"))])
+RATES = rate_book([("USD", date(2025, 12, 31), Decimal("5.4321"))], "BRL")
 
 
 def engine_run(inv: InvoiceInputs, pay: PaymentInputs) -> AgingResult:

@@ -98,6 +98,53 @@ def expected_issues(rows: int) -> set[tuple[str, str]]:
     return {(t.rule, f"{LETTERS[HEADERS.index(t.column)]}{t.row}") for t in traps(rows) if t.rule}
 
 
+@dataclass(frozen=True)
+class Fault:
+    """A faulty line of the faulty variant: the one cell made wrong and the rule it breaks."""
+
+    row: int
+    column: str
+    kind: str  # key of FAULT_KINDS
+    rule: str
+
+
+# kind -> (column, rule). Each faulty line breaks exactly one rule at one cell; the kinds take
+# turns so every path is exercised: a number out of range, a text the typed read cannot explain,
+# a date outside the Period, a blank required cell, a percentage over 100% and an unknown currency.
+FAULT_KINDS: dict[str, tuple[str, str]] = {
+    "negative_qty": ("Quantity", "value.positive"),
+    "text_price": ("Unit Price", "read.unreadable"),
+    "old_date": ("Order Date", "date.outside_period"),
+    "no_customer": ("Customer", "value.required"),
+    "big_discount": ("Discount", "value.fraction"),
+    "bad_currency": ("Currency", "value.currency"),
+}
+
+
+def faults(rows: int, rate: float) -> list[Fault]:
+    """The faulty lines of a `rows`-row book with `rate` of its lines faulty (seeded; trap rows
+    are never faulty). Empty for rate 0: the plain book."""
+    if rate <= 0:
+        return []
+    rng = random.Random(SEED + 1)  # apart from the values' generator: same book otherwise
+    trap_rows = {t.row for t in traps(rows)}
+    chosen = sorted(r for r in rng.sample(range(2, rows + 2), round(rows * rate))
+                    if r not in trap_rows)
+    kinds = list(FAULT_KINDS)
+    found = []
+    for i, row in enumerate(chosen):
+        kind = kinds[i % len(kinds)]
+        column, rule = FAULT_KINDS[kind]
+        found.append(Fault(row, column, kind, rule))
+    return found
+
+
+def expected_faulty_issues(rows: int, rate: float) -> set[tuple[str, str]]:
+    """{(rule, cell)} of the traps and the faulty lines together."""
+    return expected_issues(rows) | {
+        (f.rule, f"{LETTERS[HEADERS.index(f.column)]}{f.row}") for f in faults(rows, rate)}
+
+
 def expected_values(rows: int) -> list[tuple[int, str, object]]:
     """[(row, column, value)] a correct read must produce (traps read tolerantly, and IDs)."""
     values: list[tuple[int, str, object]] = [
@@ -310,7 +357,28 @@ def _trap_row(fields: dict[str, object], trap_by_col: dict[int, Trap], sst: _Str
     return f'<row r="{r}" spans="1:11">' + "".join(cells) + "</row>"
 
 
-def _orders_sheet(out, rows: int, sst: _Strings) -> None:
+def _faulty_row(fields: dict[str, object], kind: str, sst: _Strings) -> str:
+    """A data row with the one fault of `kind` (see FAULT_KINDS)."""
+    r = fields["r"]
+    if kind == "negative_qty":
+        fields["qty"] = "-3"
+    elif kind == "old_date":
+        fields["day"] = PERIOD_START - 20  # 2026-09-11, before the Period 2026-10
+    elif kind == "big_discount":
+        fields["disc"] = "1.5"
+    elif kind == "bad_currency":
+        fields["ccy"] = sst.intern("BRR")
+    xml = _ROW.format(**fields)
+    if kind == "text_price":
+        xml = xml.replace(f'<c r="G{r}" s="2"><v>{fields["price"]}</v></c>',
+                          f'<c r="G{r}" s="2" t="s"><v>{sst("n/d")}</v></c>')
+    elif kind == "no_customer":
+        xml = xml.replace(f'<c r="D{r}" t="s"><v>{fields["cust"]}</v></c>', "")
+        sst.count -= 1
+    return xml
+
+
+def _orders_sheet(out, rows: int, sst: _Strings, fault_rate: float = 0.0) -> None:
     """Stream the Orders sheet XML into the open zip member `out`."""
     rng = random.Random(SEED)
     customers = [sst.intern(c) for c in _customers(rng)]
@@ -324,6 +392,7 @@ def _orders_sheet(out, rows: int, sst: _Strings) -> None:
     trap_rows: dict[int, dict[int, Trap]] = {}
     for trap in traps(rows):
         trap_rows.setdefault(trap.row, {})[HEADERS.index(trap.column)] = trap
+    fault_rows = {f.row: f.kind for f in faults(rows, fault_rate)}
 
     discounts = ("0", "0", "0", "0", "0.05", "0.1", "0.025", "0.15")
     taxes = ("0.18", "0.18", "0.17", "0.12", "0.07", "0.04")
@@ -351,6 +420,9 @@ def _orders_sheet(out, rows: int, sst: _Strings) -> None:
                           tax=choice(taxes), ccy=ccy, prio=prio)
             if r in trap_rows:
                 chunk.append(_trap_row(fields, trap_rows[r], sst))
+            elif r in fault_rows:
+                sst.count += 4
+                chunk.append(_faulty_row(fields, fault_rows[r], sst))
             else:
                 sst.count += 4  # Order ID, Customer, SKU and Currency: interned above
                 chunk.append(fmt(**fields))
@@ -361,8 +433,10 @@ def _orders_sheet(out, rows: int, sst: _Strings) -> None:
     out.write(("".join(chunk) + SHEET_TAIL).encode())
 
 
-def write_orders_book(path: Path, rows: int = MAX_ROWS, compresslevel: int = 6) -> Path:
-    """Write the book to `path` (no caching). Returns `path`."""
+def write_orders_book(path: Path, rows: int = MAX_ROWS, compresslevel: int = 6,
+                      fault_rate: float = 0.0) -> Path:
+    """Write the book to `path` (no caching); `fault_rate` of the lines faulty (see `faults`).
+    Returns `path`."""
     if not 10 <= rows <= MAX_ROWS:
         raise ValueError(f"rows must be between 10 and {MAX_ROWS:,}")
     path = Path(path)
@@ -379,27 +453,30 @@ def write_orders_book(path: Path, rows: int = MAX_ROWS, compresslevel: int = 6) 
         zf.writestr("xl/styles.xml", STYLES)
         zf.writestr("xl/worksheets/sheet1.xml", _config_sheet(sst))
         with zf.open("xl/worksheets/sheet2.xml", "w") as out:
-            _orders_sheet(out, rows, sst)
+            _orders_sheet(out, rows, sst, fault_rate)
         zf.writestr("xl/sharedStrings.xml", sst.xml())
     os.replace(temp, path)
     return path
 
 
-def cached_path(rows: int) -> Path:
-    """Where the cached book of `rows` rows lives."""
-    return CACHE_DIR / f"orders-{rows}.xlsx"
+def cached_path(rows: int, fault_rate: float = 0.0) -> Path:
+    """Where the cached book of `rows` rows (`fault_rate` of the lines faulty) lives."""
+    faulty = f"-faulty{fault_rate * 100:g}pct" if fault_rate > 0 else ""
+    return CACHE_DIR / f"orders-{rows}{faulty}.xlsx"
 
 
 def make_orders_book(path: Path | None = None, rows: int = MAX_ROWS, *,
-                     force: bool = False) -> Path:
+                     force: bool = False, fault_rate: float = 0.0) -> Path:
     """The Orders benchmark book with `rows` data rows, written to `path` (default: the cache).
 
     The book is generated once into benchmarks/.cache/ and reused while its recorded row count
     and generator version match; a different `path` gets a copy of the cached file.
     """
-    cached = cached_path(rows)
+    cached = cached_path(rows, fault_rate)
     stamp = cached.with_suffix(".json")
-    wanted = {"rows": rows, "generator": GENERATOR_VERSION, "seed": SEED}
+    wanted: dict[str, object] = {"rows": rows, "generator": GENERATOR_VERSION, "seed": SEED}
+    if fault_rate > 0:
+        wanted["fault_rate"] = fault_rate
     fresh = False
     try:
         fresh = (not force and cached.exists()
@@ -407,7 +484,7 @@ def make_orders_book(path: Path | None = None, rows: int = MAX_ROWS, *,
     except (OSError, ValueError):
         fresh = False
     if not fresh:
-        write_orders_book(cached, rows)
+        write_orders_book(cached, rows, fault_rate=fault_rate)
         stamp.write_text(json.dumps({**wanted, "size": cached.stat().st_size}))
     if path is None or Path(path).resolve() == cached.resolve():
         return cached
@@ -423,15 +500,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=MAX_ROWS, help=f"data rows (default {MAX_ROWS:,})")
     parser.add_argument("--out", type=Path, help="also copy the book here")
     parser.add_argument("--force", action="store_true", help="regenerate even if cached")
+    parser.add_argument("--faulty", type=float, default=0.0, metavar="PCT",
+                        help="percent of the lines made faulty, one rule broken each (e.g. 1)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    path = make_orders_book(args.out, args.rows, force=args.force)
+    path = make_orders_book(args.out, args.rows, force=args.force, fault_rate=args.faulty / 100)
     size = path.stat().st_size / 2**20
     print(f"{path} ({args.rows:,} rows, {size:.1f} MiB) in {time.perf_counter() - start:.1f} s")
     for trap in traps(args.rows):
         col = LETTERS[HEADERS.index(trap.column)]
         outcome = trap.rule or f"read as {trap.value!r}"
         print(f"  trap {col}{trap.row}: {trap.written} -> {outcome}")
+    found = faults(args.rows, args.faulty / 100)
+    if found:
+        kinds = {k: sum(f.kind == k for f in found) for k in FAULT_KINDS}
+        print(f"  {len(found):,} faulty lines: " + ", ".join(f"{k} {n:,}" for k, n in kinds.items()))
     return 0
 
 

@@ -39,7 +39,7 @@ from engine.aging_buckets import (
 )
 from engine.aging_inputs import BoolArray, InvoiceInputs, PaymentInputs, arrow
 from engine.checker import normalised
-from engine.fx_rates import FxRates, convert_cents
+from engine.fx import RateBook, convert_cents
 from engine.issues import Issue
 from engine.money import Int64Array, from_cents, round_money
 from engine.rules import rule
@@ -126,7 +126,7 @@ class AgingResult:
         return bucket_labels(self.buckets)
 
 
-def age(invoices: InvoiceInputs, payments: PaymentInputs, as_of: date, rates: FxRates,
+def age(invoices: InvoiceInputs, payments: PaymentInputs, as_of: date, rates: RateBook,
         buckets: tuple[int, ...] = DEFAULT_BUCKETS, locale: str = "en") -> AgingResult:
     """Age every invoice issued on or before `as_of` against the payments dated on or before it."""
     day = np.datetime64(as_of, "D")
@@ -218,7 +218,7 @@ def _sorted_codes(values: pa.Array, names: bool = True) -> tuple[Int64Array, tup
 
 
 def _in_invoice_currency(invoices: InvoiceInputs, payments: PaymentInputs, owner: Int64Array,
-                         rates: FxRates) -> tuple[Int64Array, BoolArray]:
+                         rates: RateBook) -> tuple[Int64Array, BoolArray]:
     """Each payment in its invoice's currency, and whether it could be converted. A payment in
     another currency settles amount × its rate / the invoice currency's rate on its date."""
     settled = payments.amount.copy()
@@ -256,7 +256,7 @@ class _Aged:
 
     @classmethod
     def of(cls, invoices: InvoiceInputs, paid: Int64Array, at: Int64Array, day: np.datetime64,
-           buckets: tuple[int, ...], rates: FxRates, as_of: date) -> _Aged:
+           buckets: tuple[int, ...], rates: RateBook, as_of: date) -> _Aged:
         outstanding = invoices.amount[at] - paid[at]
         days = (day - invoices.due_date[at]).astype(np.int64)
         credit = len(buckets) + 2  # after Current, the buckets and the last (open-ended) one
@@ -287,7 +287,7 @@ def _take(values: pd.Series, at: Int64Array) -> pd.Series:
 
 
 def _to_functional(outstanding: Int64Array, currency: Int64Array, names: tuple[str, ...],
-                   rates: FxRates, as_of: date) -> tuple[Int64Array, BoolArray]:
+                   rates: RateBook, as_of: date) -> tuple[Int64Array, BoolArray]:
     """Outstanding at the as-of rate, rounded per invoice (so the tables add up to the
     Invoice Status rows); 0 and flagged where the currency has no rate."""
     functional = outstanding.copy()

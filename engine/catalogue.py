@@ -48,6 +48,9 @@ FIXED_SCOPES = {
     "tax_table.no_open_band": ["Tax Tables.Up To (Payroll Rules = tables)"],
     "tax_table.rate_precision": ["Tax Tables.Rate (Payroll Rules = tables)"],
     "tax_table.unknown": ["Tax Tables.Table (Payroll Rules = tables)"],
+    # process invoices
+    "payment.before_invoice": ["Payments.Payment Date (by the invoice's Issue Date; process invoices)"],
+    "aging.credit_balance": ["Invoices.Amount (paid above it by the period end; process invoices)"],
 }
 
 

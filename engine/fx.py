@@ -3,7 +3,8 @@
 workbook-spec.md, FX Rates: Rate = functional units per 1 unit of Currency; the latest rate on
 or before a date applies. A missing rate is never guessed: `RateBook.rate` answers None and the
 flow reports fx.missing_rate at the row's Currency cell (validation reports the usual case
-first; see engine.pricing). Any flow converting amounts can reuse this.
+first; see engine.pricing). The one FX lookup of every flow: stock and pricing convert Decimal
+amounts (`to_functional`), the aging flow whole columns of int64 cents (`convert_cents`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from engine.money import round_money
+import numpy as np
+
+from engine.money import Int64Array, div_round_half_up, round_money
 from engine.stock_inputs import date_or_none, decimal_or_none, text_or_blank
 from engine.tables import Table
 
@@ -71,3 +74,25 @@ def rates_from_table(table: Table | None, functional: str) -> RateBook:
 def to_functional(amount: Decimal, rate: Decimal) -> Decimal:
     """An amount converted at `rate`, rounded half-up to cents."""
     return round_money(amount * rate)
+
+
+def convert_cents(cents: Int64Array, rate: Decimal) -> Int64Array:
+    """cents × rate rounded half-up to cents, exactly (the column form of to_functional): the
+    rate as an integer over a power of ten, int64 when it cannot overflow, Python integers
+    otherwise."""
+    sign, digits, exponent = rate.as_tuple()
+    if not isinstance(exponent, int):
+        raise ValueError(f"not a finite rate: {rate}")
+    numerator = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
+    scale = 10 ** max(-exponent, 0)
+    numerator *= 10 ** max(exponent, 0)
+    biggest = int(np.abs(cents).max()) if len(cents) else 0
+    if biggest * abs(numerator) < 2**62 and scale < 2**62:
+        return div_round_half_up(cents * np.int64(numerator), scale)
+    exact = [_half_up(int(c) * numerator, scale) for c in cents]
+    return np.array(exact, dtype=np.int64)
+
+
+def _half_up(numerator: int, denominator: int) -> int:
+    magnitude = (abs(numerator) * 2 + denominator) // (2 * denominator)
+    return -magnitude if numerator < 0 else magnitude

@@ -215,8 +215,7 @@ PAYROLL_RULES: tuple[Rule, ...] = (
          'A tabela "{value}" não é usada; a folha lê as tabelas social_security e income_tax.'),
 )
 # Rules of the aging flow (engine/aging.py): what processing finds beyond validation's
-# checks. Kept apart from RULES, the validation catalogue (test_rules runs a validation case per
-# rule there, and the README lists them), until the flow's job is wired to report them.
+# checks; in the catalogue (RULES, below) since `process invoices` reports them.
 AGING_RULES: tuple[Rule, ...] = (
     Rule("payment.before_invoice", W, "Payment dated before its invoice",
          "Payment dated {value} is before invoice {detail} was issued; check the date or the "
@@ -248,5 +247,6 @@ FLOW_RULES: tuple[Rule, ...] = PAYROLL_RULES + AGING_RULES + STOCK_RULES
 RULES_BY_ID.update({flow_rule.id: flow_rule for flow_rule in FLOW_RULES})
 # Flow rules whose job reports them join the catalogue (`backoffice rules`, the Rules sheet, README).
 RULES = RULES + PAYROLL_RULES
+RULES = RULES + AGING_RULES  # reported by `process invoices` (addin.jobs.invoices_job)
 # `process stock` reports STOCK_RULES.
 RULES = RULES + STOCK_RULES

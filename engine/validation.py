@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from stdnum.br import cnpj, cpf
 
 from engine.checker import Checker, display, normalised
@@ -155,7 +157,9 @@ def check_unique(checker: Checker, table: Table) -> None:
     usable = keys[required].notna().all(axis=1) & keys.notna().any(axis=1)
     for c in present:
         usable &= ~table.unreadable.get(c, pd.Series(False, index=keys.index))
-    repeated = keys[usable].duplicated(keep="first").reindex(keys.index, fill_value=False)
+    used = keys[usable]
+    codes = pd.DataFrame({c: _codes(used[c]) for c in present}, index=used.index)
+    repeated = codes.duplicated(keep="first").reindex(keys.index, fill_value=False)
     if not repeated.any():
         return
     first_rows = keys.reset_index().groupby(present, dropna=False)["index"].transform("first")
@@ -163,6 +167,19 @@ def check_unique(checker: Checker, table: Table) -> None:
     checker.flag(table, "key.duplicate", present[-1], repeated,
                  value=lambda r: " / ".join(display(table.frame.at[r, c]) for c in present),
                  detail=lambda r: int(first[r]))
+
+
+def _codes(values: pd.Series) -> pd.Series:
+    """A key column as integer codes, equal where the values are equal (blanks equal too, as
+    in DataFrame.duplicated): Arrow's dictionary encoding of a 1M-row text column takes a
+    tenth of pandas' factorize of it."""
+    if not isinstance(values.dtype, pd.ArrowDtype):
+        return values
+    array = pa.array(values.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = pc.dictionary_encode(array, null_encoding="encode")
+    return pd.Series(encoded.indices.to_numpy(zero_copy_only=False), index=values.index)
 
 
 def check_dates(checker: Checker, tables: dict[str, Table], period: Period | None) -> None:

@@ -168,3 +168,14 @@ def run_payroll_flow(sheets: Sheets) -> list[Issue]:
     data = read_workbook(MemoryWorkbook("book.xlsx", sheets))
     issues = data.issues + validate(data.tables, data.config, data.config_cells, data.locale)
     return process_payroll(data.tables, data.settings, issues, data.locale).issues
+
+
+def run_invoices(sheets: Sheets) -> list[Issue]:
+    """Validation's issues and the invoices flow's, as `backoffice process invoices` reports
+    them (the job itself, on an in-memory book)."""
+    from datetime import UTC, datetime
+
+    from addin.jobs import Context, invoices_job
+
+    ctx = Context("tester", "host", datetime(2026, 11, 2, tzinfo=UTC))
+    return invoices_job(MemoryWorkbook("book.xlsx", sheets), ctx).issues

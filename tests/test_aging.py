@@ -22,7 +22,7 @@ from engine.aging import (
     parse_buckets,
 )
 from engine.aging_inputs import cents_column, invoices_from_table, payments_from_table
-from engine.fx_rates import FxRates, convert_cents, fx_rates_from_table
+from engine.fx import convert_cents, rate_book, rates_from_table
 from engine.rules import RULES, rule
 from engine.validation import validate
 from workbooks.memory import MemoryWorkbook
@@ -54,7 +54,7 @@ def run(invoices: list[list], payments: list[list] | None = None, fx: list[list]
     data = read(invoices, payments, fx)
     return age(invoices_from_table(data.tables["Invoices"], "BRL", skip_invoice_rows),
                payments_from_table(data.tables.get("Payments")), AS_OF,
-               fx_rates_from_table(data.tables.get("FX Rates"), "BRL"), buckets, locale)
+               rates_from_table(data.tables.get("FX Rates"), "BRL"), buckets, locale)
 
 
 def status(result: AgingResult, *columns: str) -> list[tuple]:
@@ -275,8 +275,8 @@ def test_a_payment_whose_currency_cannot_be_converted_is_not_counted():
 
 
 def test_rates_are_the_latest_on_or_before_a_day_and_conversion_is_exact():
-    rates = FxRates.from_rows("brl", [("usd", date(2026, 10, 5), D("5.1")),
-                                      ("USD", date(2026, 10, 1), D("5"))])
+    rates = rate_book([("usd", date(2026, 10, 5), D("5.1")), ("USD", date(2026, 10, 1), D("5")),
+                       ("USD", date(2026, 10, 5), D("9"))], "brl")  # a repeated date: the first counts
     assert [rates.rate("USD", date(2026, 10, d)) for d in (1, 4, 5, 30)] == [D(5), D(5), D("5.1"), D("5.1")]
     assert rates.rate("USD", date(2026, 9, 30)) is None
     assert rates.rate("BRL", date(1990, 1, 1)) == D(1)
@@ -346,7 +346,7 @@ def test_a_real_xlsx_file(tmp_path: Path):
     data = read_workbook(FileWorkbook.open(path))
     result = age(invoices_from_table(data.tables["Invoices"], "BRL"),
                  payments_from_table(data.tables["Payments"]), as_of_date(data.config["period"]),
-                 fx_rates_from_table(None, "BRL"))
+                 rates_from_table(None, "BRL"))
     assert status(result, "Invoice No", "Outstanding", "Days Past Due", "Bucket", "Source Row") == [
         ("NF-1", 100_005, 61, "61-90", 3), ("NF-2", 9_999, -10, "Current", 4)]
     assert result.sheet == "Faturas"  # Source Row 3 is Faturas!A3
@@ -354,9 +354,15 @@ def test_a_real_xlsx_file(tmp_path: Path):
                                                     D(0), D("1000.05")]
 
 
-def test_the_flow_rules_are_declared_like_the_catalogue_and_not_in_it():
+def test_the_flow_rules_are_in_the_catalogue_and_reported_by_the_flow_not_by_validate():
+    early = [[date(2026, 9, 1), "AR", "Acme", "A-1", 10.0, None]]  # before A-1's issue date
+    issued = [invoice("A-1", 0, 100.0, issued=date(2026, 10, 1))]
+    data = read(issued, early)
+    checked = validate(data.tables, data.config, data.config_cells, data.locale)
     for rule_id in ("payment.before_invoice", "aging.credit_balance"):
         the_rule = rule(rule_id)
         assert the_rule.severity == "warning" and the_rule.en != the_rule.pt
         assert "{" not in the_rule.message("pt-BR", column="C", value="V", detail="D")
-        assert rule_id not in {r.id for r in RULES}  # validation's catalogue: not run by validate
+        assert rule_id in {r.id for r in RULES}  # `process invoices` reports them (README table)
+        assert rule_id not in {i.rule for i in checked}  # validate alone never does
+    assert [i.rule for i in run(issued, early).issues] == ["payment.before_invoice"]

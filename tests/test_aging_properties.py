@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from engine.aging import AgingResult, age, bucket_of
 from engine.aging_inputs import InvoiceInputs, PaymentInputs, arrow_text
 from engine.cashflow import forecast
-from engine.fx_rates import FxRates
+from engine.fx import rate_book
 
 AS_OF = date(2026, 10, 31)
-RATES = FxRates.from_rows("BRL", [("USD", date(2026, 1, 1), Decimal("5.4321"))])
+RATES = rate_book([("USD", date(2026, 1, 1), Decimal("5.4321"))], "BRL")
 PARTIES = ("Acme", "acme", "Beta S.A.", "Gama")  # "acme" is Acme: compared case-insensitively
 BUCKETS = st.sampled_from([(30, 60, 90, 120), (15,), (7, 14, 28, 56, 112, 224)])
 

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from ooxml_audit import describe, findings, new_findings
 from openpyxl.formatting.rule import DataBarRule
 from openpyxl.worksheet.table import Table
 from shared import CORPUS
@@ -191,25 +192,87 @@ def test_a_note_on_a_sheet_with_a_data_bar_puts_legacy_drawing_at_the_top_level(
     assert openpyxl.load_workbook(book)["Data"]["B3"].comment.text == "ERROR: here"
 
 
-def test_notes_stop_at_one_id_block_but_every_cell_is_filled(tmp_path):
-    """A VML drawing's shape ids live in blocks of 1,024: past that, notes would collide, so a
-    sheet gets at most notes.MAX_SHAPES notes; every marked cell still gets its fill."""
-    from workbooks.xlsx.notes import MAX_SHAPES
+def _vml_of(book: Path, sheet_index: int = 1) -> bytes:
+    """The VML drawing of the `sheet_index`-th worksheet part (sheetN.xml)."""
+    with zipfile.ZipFile(book) as zf:
+        rels = zf.read(f"xl/worksheets/_rels/sheet{sheet_index}.xml.rels").decode()
+        target = re.search(r'Target="\.\./drawings/(vmlDrawing\d+\.vml)"', rels).group(1)
+        return zf.read("xl/drawings/" + target)
 
+
+def _idmap(vml: bytes) -> set[int]:
+    return {int(b) for b in re.search(rb'<o:idmap[^>]*data="([\d,]+)"', vml).group(1).split(b",")}
+
+
+def test_every_cell_gets_its_note_past_one_id_block(tmp_path):
+    """2,500 notes need three blocks of 1,024 shape ids: the drawing's o:idmap lists them all
+    ("1,2,3", as Excel writes it), every id is unique and inside a listed block, every cell has
+    its own note; taking the marks off removes every note and the parts we made."""
     book = tmp_path / "many.xlsx"
     wb = openpyxl.Workbook()
-    for r in range(1, 1203):
+    for r in range(1, 2503):
         wb.active.cell(r, 1, r)
     wb.save(book)
-    _mark(book, [Mark("Sheet", f"A{r}", MarkLevel.ERROR, f"bad {r}") for r in range(1, 1201)])
+    before = _parts(book)
+    _mark(book, [Mark("Sheet", f"A{r}", MarkLevel.ERROR, f"bad {r}") for r in range(1, 2501)])
     ws = openpyxl.load_workbook(book)["Sheet"]
-    assert sum(1 for r in range(1, 1201) if ws.cell(r, 1).comment is not None) == MAX_SHAPES
-    assert all(ws.cell(r, 1).fill.fgColor.rgb == "FFFFC7CE" for r in range(1, 1201))
-    assert ws.cell(1201, 1).fill.fgColor.rgb == "00000000"
-    with zipfile.ZipFile(book) as zf:
-        vml = next(zf.read(n) for n in zf.namelist() if n.endswith(".vml"))
-    ids = re.findall(rb"_x0000_s(\d+)", vml)
-    assert len(ids) == len(set(ids)) == MAX_SHAPES
+    assert [ws.cell(r, 1).comment.text for r in (1, 1024, 1025, 2500)] == [
+        "bad 1", "bad 1024", "bad 1025", "bad 2500"]
+    assert sum(1 for r in range(1, 2501) if ws.cell(r, 1).comment is not None) == 2500
+    assert ws.cell(2501, 1).comment is None
+    assert all(ws.cell(r, 1).fill.fgColor.rgb == "FFFFC7CE" for r in range(1, 2501))
+    vml = _vml_of(book)
+    ids = [int(i) for i in re.findall(rb"_x0000_s(\d+)", vml)]
+    assert len(ids) == len(set(ids)) == 2500
+    assert _idmap(vml) == {1, 2, 3} == {i // 1024 for i in ids}
+    rows = [int(r) for r in re.findall(rb"<x:Row>(\d+)</x:Row>", vml)]
+    assert sorted(rows) == list(range(2500))  # one shape anchored at each noted cell
+    _mark(book, [])
+    after = _parts(book)
+    assert not [n for n in after if n.endswith(".vml") or "comments" in n]
+    assert after["xl/worksheets/sheet1.xml"] == before["xl/worksheets/sheet1.xml"]
+
+
+def test_notes_in_two_id_blocks_are_sound_ooxml(tmp_path):
+    """A drawing whose idmap lists two blocks ("1,2") adds no finding of the Open XML validator
+    (openxml-audit, with Excel's app-compat rules)."""
+    book = tmp_path / "two-blocks.xlsx"
+    wb = openpyxl.Workbook()
+    for r in range(1, 1031):
+        wb.active.cell(r, 1, r)
+    wb.save(book)
+    clean = findings(book)
+    _mark(book, [Mark("Sheet", f"A{r}", MarkLevel.WARNING, f"check {r}") for r in range(1, 1031)])
+    assert _idmap(_vml_of(book)) == {1, 2}
+    assert not new_findings(book, clean), describe(new_findings(book, clean))
+
+
+def test_note_ids_skip_the_blocks_of_other_drawings(tmp_path):
+    """A sheet's notes outgrowing its blocks take the next block no other drawing uses: a
+    second sheet's drawing holds block 3, so the first sheet's 2,100 notes use 1, 2 and 4."""
+    book = tmp_path / "two.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "A"
+    other = wb.create_sheet("B")
+    for r in range(1, 2201):
+        wb["A"].cell(r, 1, r)
+    other["A1"] = 1
+    wb.save(book)
+    _mark(book, [Mark("A", f"A{r}", MarkLevel.ERROR, f"a {r}") for r in range(1, 1101)])
+    _mark(book, [Mark("A", f"A{r}", MarkLevel.ERROR, f"a {r}") for r in range(1, 1101)]
+          + [Mark("B", "A1", MarkLevel.WARNING, "b")])
+    assert _idmap(_vml_of(book, 1)) == {1, 2} and _idmap(_vml_of(book, 2)) == {3}
+    _mark(book, [Mark("A", f"A{r}", MarkLevel.ERROR, f"again {r}") for r in range(1, 2101)]
+          + [Mark("B", "A1", MarkLevel.WARNING, "b")])
+    vml_a, vml_b = _vml_of(book, 1), _vml_of(book, 2)
+    ids_a = [int(i) for i in re.findall(rb"_x0000_s(\d+)", vml_a)]
+    ids_b = [int(i) for i in re.findall(rb"_x0000_s(\d+)", vml_b)]
+    assert len(ids_a) == len(set(ids_a)) == 2100 and len(ids_b) == 1
+    assert _idmap(vml_a) == {1, 2, 4} == {i // 1024 for i in ids_a}
+    assert {i // 1024 for i in ids_b} == {3}
+    ws = openpyxl.load_workbook(book)["A"]
+    assert ws["A2100"].comment.text == "again 2100" and ws["A1"].comment.text == "again 1"
+    assert openpyxl.load_workbook(book)["B"]["A1"].comment.text == "b"
 
 
 # Reruns: old marks off and new ones on in one pass. Any sequence of runs (cells fixed, still

@@ -25,6 +25,7 @@ from rulebook import (
     copy_row,
     delete_row,
     drop_column,
+    run_invoices,
     run_payroll_flow,
     run_validation,
     set_cell,
@@ -85,18 +86,20 @@ class Case:
     names: str | None = None  # what the message must name (default: value)
     detail: str | None = None  # when given, the whole message is compared with the template
     locale: str = "en"  # Config Locale of the workbook (the message's language)
+    run: Callable[[Sheets], list] = run_validation  # a flow rule: the flow's job (run_invoices)
 
     @property
     def row(self) -> int | None:
         return split_cell(self.cell)[0] if self.cell else None
 
 
-def _issues_after(mutation: Mutation, locale: str | None = None) -> list:
+def _issues_after(mutation: Mutation, locale: str | None = None,
+                  run: Callable[[Sheets], list] = run_validation) -> list:
     sheets = clean_sheets()
     if locale is not None:
         set_cell(sheets, "Config", "B5", locale)
     mutation(sheets)
-    return run_validation(sheets)
+    return run(sheets)
 
 
 _RESULTS: dict[str, list] = {}
@@ -105,7 +108,7 @@ _RESULTS: dict[str, list] = {}
 def _issues_for(case: Case) -> list:
     """The issues of a case's workbook, computed once (two tests look at them)."""
     if case.name not in _RESULTS:
-        _RESULTS[case.name] = _issues_after(case.mutate, case.locale)
+        _RESULTS[case.name] = _issues_after(case.mutate, case.locale, case.run)
     return list(_RESULTS[case.name])
 
 
@@ -274,6 +277,13 @@ CASES: tuple[Case, ...] = (
     Case("ap-bill-same-supplier-amount-date", "ap.possible_duplicate", dup("Invoices", 5, Invoice_No="B-78"),
          "Invoices", "A6", "Invoice No", W, "B-78", detail="5",
          locale="pt-BR"),
+    # ---- the invoices flow (`process invoices`): validation's issues, then the flow's
+    Case("payment-dated-before-its-invoice", "payment.before_invoice",
+         put("Payments", "A2", D(2026, 10, 1)), "Payments", "A2", "Payment Date", W, "2026-10-01",
+         detail="INV-1 (2026-10-03)", run=run_invoices),
+    Case("invoice-paid-above-its-amount-in-another-currency", "aging.credit_balance",
+         put("Payments", "F2", "USD"), "Invoices", "F2", "Amount", W, "INV-1",
+         detail="BRL 890,00 (2026-10-31)", locale="pt-BR", run=run_invoices),
 )
 
 # ---- the payroll flow's rules (process payroll): the flow's issues beyond the clean book's own

@@ -25,7 +25,7 @@ import xlwings as xw
 from engine.aging import DEFAULT_BUCKETS, age, bucket_of, parse_buckets
 from engine.aging_inputs import invoices_from_table, payments_from_table
 from engine.errors import BadArguments
-from engine.fx_rates import FxRates
+from engine.fx import RateBook
 from engine.issues import Severity
 from engine.parsing import as_date, parse_date, serial_to_date
 from engine.schema import INVOICES, PAYMENTS, SheetSpec
@@ -79,7 +79,7 @@ def BO_AGING(invoices: Any, payments: Any, as_of: Any = "", buckets: Any = "") -
     day, limits = as_of_arg(as_of), buckets_arg(buckets)
     invoice_table, payment_table = range_table(invoices, INVOICES), range_table(payments, PAYMENTS)
     result = age(invoices_from_table(invoice_table, ""), payments_from_table(payment_table), day,
-                 FxRates(""), limits)
+                 RateBook(""), limits)
     header: list[Any] = ["Type", *result.in_currency["AR"].header(with_currency=True)]
     rows: list[list[Any]] = [header]
     for kind in ("AR", "AP"):

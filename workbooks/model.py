@@ -113,11 +113,14 @@ TEXT = pd.ArrowDtype(pa.string())
 
 def text_column(values: pa.Array | pa.ChunkedArray, trim: bool = False) -> pd.Series:
     """A column of text cells as Arrow strings, empty cells (and with `trim`, blank ones) null."""
-    strings = pc.cast(values, pa.string())
+    strings = values if values.type == pa.string() else pc.cast(values, pa.string())
     if trim:
         strings = pc.utf8_trim_whitespace(strings)
-    cleaned = pc.if_else(pc.equal(strings, ""), pa.scalar(None, pa.string()), strings)
-    return pd.Series(pd.arrays.ArrowExtensionArray(cleaned), index=None, dtype=TEXT)
+    # Copy the column (if_else) only when it holds an empty text: a 1M-row column is otherwise
+    # kept as it is, which is most of this function's cost on a big sheet.
+    if len(strings) and pc.min(pc.binary_length(strings)).as_py() == 0:
+        strings = pc.if_else(pc.equal(strings, ""), pa.scalar(None, pa.string()), strings)
+    return pd.Series(pd.arrays.ArrowExtensionArray(strings), index=None, dtype=TEXT)
 
 
 class CellKind(StrEnum):

@@ -498,7 +498,7 @@ def _invoice(number: str, kind: str, party: str, issued: date, due_days: int,
 
 
 def _ar_invoices(rng: random.Random) -> list[Row]:
-    """70 customer invoices issued Jun-Oct 2026, two of them in USD."""
+    """73 customer invoices issued Jun-Oct 2026, two of them in USD, three long overdue."""
     days = _business_days(date(2026, 6, 1), PERIOD_END)
     recent = _business_days(date(2026, 9, 1), PERIOD_END)
     issued = sorted([rng.choice(days) for _ in range(68)] + [rng.choice(recent) for _ in range(2)])
@@ -509,11 +509,26 @@ def _ar_invoices(rng: random.Random) -> list[Row]:
         net = _draw(rng, 800, 48000) / (D("5.45") if i in usd else 1)
         rows.append(_invoice(f"NF-{10231 + i:06d}", "AR", customer.name, day,
                              rng.choice((30, 60)), net, customer.tax_rate, customer.currency))
-    return rows
+    return rows + _old_ar_invoices()
+
+
+def _old_ar_invoices() -> list[Row]:
+    """Three early-June invoices on 15-day terms still unpaid at the period end (over 120 days
+    past due: the aging's last bucket is not empty). Fixed rows: the random draws of every other
+    row stay as they were, and `_payments` never pays them (_UNPAID)."""
+    late = (("NF-010118", _CUSTOMERS[15], date(2026, 6, 2), "8420.00"),
+            ("NF-010142", _CUSTOMERS[6], date(2026, 6, 9), "23650.40"),
+            ("NF-010157", _CUSTOMERS[13], date(2026, 6, 16), "4980.75"))
+    return [_invoice(number, "AR", customer.name, issued, 15, D(net), customer.tax_rate)
+            for number, customer, issued, net in late]
+
+
+_UNPAID = frozenset({"NF-010118", "NF-010142", "NF-010157", "00877"})  # the long-overdue ones
 
 
 def _ap_invoices(rng: random.Random) -> tuple[list[Row], Row, Row]:
-    """50 supplier bills Jun-Oct 2026: 5 monthly rents, 43 others and a duplicate pair."""
+    """52 supplier bills Jun-Oct 2026: 5 monthly rents, 43 others, a duplicate pair, an old unpaid
+    bill and a large quarterly purchase."""
     days = _business_days(date(2026, 6, 1), PERIOD_END)
     rows = [_invoice(f"{2026}{month:02d}", "AP", _RENT.name, date(2026, month, 5), 30,
                      D(_RENT.low), D(0), account=_RENT.account) for month in range(6, 11)]
@@ -535,11 +550,21 @@ def _ap_invoices(rng: random.Random) -> tuple[list[Row], Row, Row]:
                         account=dup.account)
     again = _invoice("123", "AP", dup.name, date(2026, 9, 22), 30, net, dup.tax_rate,
                      account=dup.account)
-    return [*rows, original, again], original, again
+    return [*rows, original, again, *_large_bills()], original, again
+
+
+def _large_bills() -> list[Row]:
+    """Fixed, unrandomised bills: an unpaid June bill (120+ days past due) and a quarterly
+    purchase falling due in December, the week the Cash Forecast dips below zero net."""
+    mill, packer = _SUPPLIERS[1], _SUPPLIERS[5]
+    return [_invoice("00877", "AP", packer.name, date(2026, 6, 1), 15, D("6240.00"),
+                     packer.tax_rate, account=packer.account),
+            _invoice("Q4-2026", "AP", mill.name, date(2026, 10, 26), 45, D("186000.00"),
+                     mill.tax_rate, account=mill.account)]
 
 
 def _invoices(book: _Book) -> None:
-    """~120 AR and AP invoices, sorted by issue date, with the duplicate-bill plant."""
+    """~125 AR and AP invoices, sorted by issue date, with the duplicate-bill plant."""
     ap, original, again = _ap_invoices(book.rng)
     rows = sorted(_ar_invoices(book.rng) + ap,
                   key=lambda r: (r["Issue Date"], r["Type"], r["Invoice No"]))
@@ -565,11 +590,12 @@ def _payment(invoice: Row, day: date, amount: Decimal) -> Row:
 
 
 def _payments(book: _Book) -> None:
-    """80 payments: most in full, some partial or in two installments, one overpayment."""
+    """81 payments: most in full, some partial or in two installments, one overpayment, one
+    advance."""
     rng = book.rng
     invoices = book.sheets[INVOICES.name]
     pool = [r for r in invoices if r["Issue Date"] <= date(2026, 10, 15)
-            and (r["Type"], r["Invoice No"]) != ("AP", "123")]
+            and (r["Type"], r["Invoice No"]) != ("AP", "123") and r["Invoice No"] not in _UNPAID]
     pool.sort(key=lambda r: r["Issue Date"].toordinal() + rng.uniform(0, 75))  # older first
     chosen = pool[:74]
     over = next(r for r in chosen if r["Type"] == "AR" and r["Currency"] == "BRL")
@@ -587,7 +613,7 @@ def _payments(book: _Book) -> None:
     first = _payment(over, _pay_date(rng, over), over["Amount"] * D("0.4"))
     extra = _payment(over, _pay_date(rng, over, after=first["Payment Date"]),
                      over["Amount"] - first["Amount"] + D("350.00"))
-    rows = sorted([*rows, *partial_rows, first, extra],
+    rows = sorted([*rows, *partial_rows, first, extra, _advance(invoices)],
                   key=lambda r: (r["Payment Date"], r["Type"], r["Invoice No"]))
     book.sheets[PAYMENTS.name] = rows
     book.type_as_text(PAYMENTS, text_row, "Amount", f"R$ {_pt_br(text_row['Amount'])}")
@@ -596,6 +622,17 @@ def _payments(book: _Book) -> None:
                f"payment of {extra['Amount']:,.2f} exceeds the {outstanding:,.2f} outstanding on "
                f"invoice {over['Invoice No']} (Invoices!"
                f"{_cell(INVOICES, book.sheets[INVOICES.name], over, 'Invoice No')})")
+
+
+def _advance(invoices: Sequence[Row]) -> Row:
+    """A customer's advance: 30% of the first BRL invoice issued after October 20, paid a few
+    days before it was issued (the invoices flow warns payment.before_invoice on it)."""
+    invoice = next(r for r in invoices if r["Type"] == "AR" and r["Currency"] == "BRL"
+                   and r["Issue Date"] > date(2026, 10, 20))
+    day = invoice["Issue Date"] - timedelta(3)
+    while day.weekday() >= 5:  # a business day
+        day -= timedelta(1)
+    return _payment(invoice, day, invoice["Amount"] * D("0.3"))
 
 
 _N_EMPLOYEES = 25

@@ -70,6 +70,16 @@ class PackageEdit:
     taken: set[str]
     prefetched: dict[str, Future[Inflated]] = field(default_factory=dict)  # big parts, inflated ahead
     ahead: dict[str, Inflated] = field(default_factory=dict)
+    _mark_styles: dict[tuple[int, str], int] = field(default_factory=dict)
+
+    def mark_style(self, base_xf: int, level: str) -> int:
+        """StyleBook.mark_style, once per (style, level): thousands of marks share a handful of
+        styles, and each new lookup compares the new format with every cellXfs entry."""
+        key = (base_xf, level)
+        found = self._mark_styles.get(key)
+        if found is None:
+            found = self._mark_styles[key] = self.styles.mark_style(base_xf, level)
+        return found
 
     def read(self, part: str) -> bytes | None:
         """A part as changed so far in this save, or as stored."""
@@ -155,7 +165,7 @@ class _Sheet:
             xml, _ = edit_styles(xml, [_restore(r) for r in ours.values()])  # rare old two passes
             ours, current = {}, {}
         marked = {m.cell for m in new}
-        mark_style = self.edit.styles.mark_style
+        mark_style = self.edit.mark_style
         edits = [_restore(r) for cell, r in ours.items() if cell not in marked]
         for m in new:
             if m.cell not in ours:  # every mark finds or makes its cell
@@ -235,7 +245,7 @@ class _Sheet:
         insertion: list[Splice] = []
         if vml is None:
             vml = self.edit.free("xl/drawings/vmlDrawing{}.vml")
-            self.edit.write(vml, new_vml(self._free_block()))
+            self.edit.write(vml, new_vml(max(self._blocks_used() | {0}) + 1))
             self.edit.default("vml", CT_VML)
             rid = self._add_rel(RT_VML, vml)
             legacy = f'<legacyDrawing xmlns:r="{REL}" r:id="{rid}"/>'
@@ -249,19 +259,21 @@ class _Sheet:
             self._add_rel(RT_COMMENTS, comments)
             created["comments"] = "1"
         comments_xml, vml_xml, added, new_type = add_notes(
-            self.edit.read(comments) or b"", self.edit.read(vml) or b"", notes)
+            self.edit.read(comments) or b"", self.edit.read(vml) or b"", notes,
+            self._blocks_used(but=vml))
         if new_type and not created.get("vml"):
             created["shapetype"] = "1"
         self.edit.write(comments, comments_xml)
         self.edit.write(vml, vml_xml)
         return set(added), insertion, created
 
-    def _free_block(self) -> int:
+    def _blocks_used(self, but: str | None = None) -> set[int]:
+        """The shape-id blocks the book's VML drawings (`but` that one) use."""
         used: set[int] = set()
         for member in self.edit.taken:
-            if member.endswith(".vml"):
+            if member.endswith(".vml") and member != but:
                 used |= idmap_blocks(self.edit.read(member) or b"")
-        return max(used | {0}) + 1
+        return used
 
     def _add_rel(self, rtype: str, target: str) -> str:
         path = rels_path(self.part)

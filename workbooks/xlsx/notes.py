@@ -3,6 +3,11 @@
 A note lives in two parts: the comments part (text, author) and a VML drawing (the yellow box).
 Our notes are the comments whose author is "Back Office"; their VML shapes are found by the
 cell they anchor to. A cell that already has a note keeps it: we never overwrite a user's note.
+
+Shape ids: a drawing's o:idmap lists the blocks of 1,024 ids its shapes use ("1", or "1,2,3"
+when it holds more than 1,024 shapes, as Excel and XlsxWriter write it), and no two drawings of
+a book share a block. Notes past a block's end take the ids of the next block no other drawing
+uses, and that block is added to the idmap: every cell gets its note, however many.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from workbooks.model import column_number
 from workbooks.xlsx.ooxml import MAIN, parse, q, serialise
 
 AUTHOR = "Back Office"
-MAX_SHAPES = 1000  # a VML id block holds 1,024 shapes: notes past that would collide
+BLOCK = 1024  # shape ids of a VML drawing come in blocks of 1,024, listed in its o:idmap
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 _SHAPE = re.compile(rb"<v:shape\b.*?</v:shape>", re.S)
@@ -59,32 +64,60 @@ def idmap_blocks(vml: bytes) -> set[int]:
     return {int(x) for x in match.group(1).split(b",") if x} if match else set()
 
 
-def add_notes(comments: bytes, vml: bytes, notes: dict[str, str]
+def add_notes(comments: bytes, vml: bytes, notes: dict[str, str],
+              other_blocks: set[int] | frozenset[int] = frozenset()
               ) -> tuple[bytes, bytes, list[str], bool]:
     """Add our notes to cells without one; return both parts, the cells that got a note and
-    whether the note shape type had to be added to the drawing."""
+    whether the note shape type had to be added to the drawing. `other_blocks`: the id blocks
+    the book's other drawings use (new ids never land in them)."""
     root = parse(comments)
     taken = {c.get("ref") for c in root.iter(q("comment"))}
-    room = max(0, MAX_SHAPES - len(_SHAPE.findall(vml)))  # ids must stay inside one id block
-    notes = dict(list({cell: text for cell, text in notes.items() if cell not in taken}.items())[:room])
+    notes = {cell: text for cell, text in notes.items() if cell not in taken}
     if not notes:
         return comments, vml, [], False
-    author = _author_index(root)
+    author = str(_author_index(root))
     comment_list = root.find(q("commentList"))
+    blocks = idmap_blocks(vml)
+    ids = _free_ids(vml, blocks, set(other_blocks), len(notes))
+    comment, text_tag, t_tag = q("comment"), q("text"), q("t")
     shapes: list[bytes] = []
-    next_id = max([int(m) for m in _SHAPE_ID.findall(vml)] + [1024 * min(idmap_blocks(vml) or {1})]) + 1
-    added = []
-    for cell, text in notes.items():
-        comment = etree.SubElement(comment_list, q("comment"), ref=cell, authorId=str(author))
-        etree.SubElement(etree.SubElement(comment, q("text")), q("t")).text = note_text(text)
-        shapes.append(_shape(cell, next_id))
-        next_id += 1
-        added.append(cell)
+    for (cell, text), shape_id in zip(notes.items(), ids, strict=True):
+        node = etree.SubElement(comment_list, comment, ref=cell, authorId=author)
+        etree.SubElement(etree.SubElement(node, text_tag), t_tag).text = note_text(text)
+        shapes.append(_shape(cell, shape_id))
+    vml = _with_blocks(vml, blocks | {i // BLOCK for i in ids})
     new_type = b'id="_x0000_t202"' not in vml
     if new_type:
         shapes.insert(0, _SHAPETYPE_202)
     end = vml.rindex(b"</xml>")
-    return serialise(root, comments), vml[:end] + b"".join(shapes) + vml[end:], added, new_type
+    return (serialise(root, comments), vml[:end] + b"".join(shapes) + vml[end:], list(notes),
+            new_type)
+
+
+def _free_ids(vml: bytes, blocks: set[int], others: set[int], count: int) -> list[int]:
+    """`count` new shape ids after the drawing's last one, in its own blocks or in blocks no
+    other drawing uses (skipping theirs). Block 0 is never used (Excel starts at 1)."""
+    used = [int(m) for m in _SHAPE_ID.findall(vml)]
+    next_id = max([*used, BLOCK * min(blocks or {1})]) + 1
+    ids: list[int] = []
+    while len(ids) < count:
+        block = next_id // BLOCK
+        if block == 0 or (block in others and block not in blocks):
+            next_id = (block + 1) * BLOCK + 1
+            continue
+        room = min(count - len(ids), (block + 1) * BLOCK - next_id)
+        ids.extend(range(next_id, next_id + room))
+        next_id += room
+    return ids
+
+
+def _with_blocks(vml: bytes, blocks: set[int]) -> bytes:
+    """The drawing with its o:idmap listing `blocks` (unchanged when it lists them already)."""
+    match = _IDMAP.search(vml)
+    data = b",".join(b"%d" % b for b in sorted(blocks))
+    if match is None or match.group(1) == data:
+        return vml
+    return vml[:match.start(1)] + data + vml[match.end(1):]
 
 
 def remove_notes(comments: bytes, vml: bytes, cells: set[str], drop_type: bool = False

@@ -101,6 +101,8 @@ def render_table(table: LaidTable, table_id: int) -> bytes:
 
 
 _ESCAPE_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_NEEDS_EXCEL_ESCAPE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+_XML_SPECIAL = re.compile("[&<>\r]")
 
 
 def excel_escape(text: str) -> str:
@@ -197,7 +199,9 @@ def _text(cell: LaidCell, text: str, styles: StyleBook, sheet: str) -> str:
                           "truncation).")
     style = styles.cell_style(CellKind.TEXT, bold=cell.bold, heading=cell.heading,
                               quoted=text[:1] in "=+-@")
-    text = excel_escape(text)
+    if _NEEDS_EXCEL_ESCAPE.search(text):  # one search for both of excel_escape's (rare) cases
+        text = excel_escape(text)
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-    body = escape(text, {"\r": "&#13;"})  # a raw CR is read back as LF (XML end-of-line rule)
+    # A raw CR is read back as LF (XML end-of-line rule). Most texts need no escaping at all.
+    body = escape(text, {"\r": "&#13;"}) if _XML_SPECIAL.search(text) else text
     return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{body}</t></is></c>'
