@@ -18,7 +18,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from addin.jobs import JobResult, clear_marks_job, invoices_job, payroll_job, rules_job, validate_job
+from addin.jobs import (
+    JobResult,
+    clear_marks_job,
+    invoices_job,
+    orders_job,
+    payroll_job,
+    rules_job,
+    stock_job,
+    validate_job,
+)
 from addin.runner import FileTarget, Step, run_steps
 
 Handler = Callable[[argparse.Namespace, "Command"], int]
@@ -28,6 +37,8 @@ RULES = Step("rules", rules_job)
 CLEAR = Step("clear", clear_marks_job)
 PAYROLL = Step("process payroll", payroll_job, takes_period=True)
 INVOICES = Step("process invoices", invoices_job, takes_period=True)
+ORDERS = Step("process orders", orders_job, takes_period=True)
+STOCK = Step("process stock", stock_job, takes_period=True)
 
 
 @dataclass(frozen=True)
@@ -202,6 +213,11 @@ register(Command("process invoices", "age receivables and payables as of the per
 register(Command("process payroll", "gross-to-net payroll of the period: Payroll Register and "
                  "printable Payslips", steps=(PAYROLL,), period=True, ribbon="process_payroll"))
 
+# the orders-and-stock flow (issue 10): two commands sharing one engine pass per run
+register(Command("process orders", "price and allocate the order lines; write Order Results",
+                 steps=(ORDERS,), period=True, ribbon="process_orders"))
+register(Command("process stock", "value the stock (ledger, valuation, reorder list)",
+                 steps=(STOCK,), period=True, ribbon="value_stock"))
 
 def _close_steps() -> tuple[Step, ...]:
     """Validate, then close (the flows' steps join before CLOSE once their jobs are on main)."""

@@ -248,3 +248,5 @@ RULES_BY_ID.update({flow_rule.id: flow_rule for flow_rule in FLOW_RULES})
 # Flow rules whose job reports them join the catalogue (`backoffice rules`, the Rules sheet, README).
 RULES = RULES + PAYROLL_RULES
 RULES = RULES + AGING_RULES  # reported by `process invoices` (addin.jobs.invoices_job)
+# `process stock` reports STOCK_RULES.
+RULES = RULES + STOCK_RULES
