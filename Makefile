@@ -16,6 +16,7 @@ demo: $(BIN)/backoffice
 
 test: $(BIN)/backoffice
 	tests/setup/ensure-libreoffice.sh
+	tests/setup/ensure-libreoffice-python.sh
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/backoffice

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from addin.jobs import (
     INVOICES_OUTCOME,
     PAYROLL_RUN,
+    STOCK_OUTCOME,
     Context,
     JobResult,
     RunInputs,
@@ -68,7 +69,8 @@ def compute_close(book: Workbook, ctx: Context, period: str | None = None
 def computed(inputs: RunInputs) -> Computed:
     """What the run's flow steps already computed (RunInputs.memo): the close posts those
     results instead of running the engines again."""
-    return Computed(invoices=inputs.memo.get(INVOICES_OUTCOME),
+    return Computed(stock=inputs.memo.get(STOCK_OUTCOME),
+                    invoices=inputs.memo.get(INVOICES_OUTCOME),
                     payroll=inputs.memo.get(PAYROLL_RUN))
 
 

@@ -18,7 +18,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from addin.jobs import JobResult, clear_marks_job, invoices_job, payroll_job, rules_job, validate_job
+from addin.jobs import (
+    JobResult,
+    clear_marks_job,
+    invoices_job,
+    orders_job,
+    payroll_job,
+    rules_job,
+    stock_job,
+    validate_job,
+)
 from addin.runner import FileTarget, Step, run_steps
 
 Handler = Callable[[argparse.Namespace, "Command"], int]
@@ -28,6 +37,8 @@ RULES = Step("rules", rules_job)
 CLEAR = Step("clear", clear_marks_job)
 PAYROLL = Step("process payroll", payroll_job, takes_period=True)
 INVOICES = Step("process invoices", invoices_job, takes_period=True)
+ORDERS = Step("process orders", orders_job, takes_period=True)
+STOCK = Step("process stock", stock_job, takes_period=True)
 
 
 @dataclass(frozen=True)
@@ -133,6 +144,11 @@ def cmd_addin(args: argparse.Namespace, command: Command) -> int:
     from addin import report
     from addin.install import build, install
 
+    if args.target == "libreoffice":  # backoffice.oxt, the Calc door (addin/libreoffice)
+        from addin.libreoffice import build as oxt_build
+        from addin.libreoffice import install as oxt_install
+
+        build, install = oxt_build.build_oxt, oxt_install.install
     action = command.name.split()[1]
     target = build(args.out) if action == "build" else install()
     report.done(command.name, {"addin": str(target)}, args.json,
@@ -153,6 +169,12 @@ def _rules_args(parser: argparse.ArgumentParser) -> None:
 
 def _build_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("build"), help="folder (default build/)")
+    _target_args(parser)
+
+
+def _target_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", choices=["excel", "libreoffice"], default="excel",
+                        help="excel: backoffice.xlam (default); libreoffice: backoffice.oxt")
 
 
 COMMANDS: dict[str, Command] = {}
@@ -179,7 +201,8 @@ for _command in (
     Command("addin build", "build backoffice.xlam from the text sources", handler=cmd_addin,
             book=False, arguments=_build_args),
     Command("addin install", "build the add-in for this Python and put it where Excel loads "
-            "it (Windows, macOS)", handler=cmd_addin, book=False),
+            "it (Windows, macOS; --target libreoffice: LibreOffice, with unopkg)",
+            handler=cmd_addin, book=False, arguments=_target_args),
     Command("audit show", "list the audit log entries", handler=cmd_audit, ribbon="audit_show"),
     Command("audit verify", "recompute the hash chain (exit 1 if broken)", handler=cmd_audit,
             ribbon="audit_verify"),
@@ -192,11 +215,16 @@ register(Command("process invoices", "age receivables and payables as of the per
 register(Command("process payroll", "gross-to-net payroll of the period: Payroll Register and "
                  "printable Payslips", steps=(PAYROLL,), period=True, ribbon="process_payroll"))
 
+# the orders-and-stock flow (issue 10): two commands sharing one engine pass per run
+register(Command("process orders", "price and allocate the order lines; write Order Results",
+                 steps=(ORDERS,), period=True, ribbon="process_orders"))
+register(Command("process stock", "value the stock (ledger, valuation, reorder list)",
+                 steps=(STOCK,), period=True, ribbon="value_stock"))
 
 # every flow of the period, in the order the close needs them: orders allocate stock, stock is
 # valued, invoices aged, payroll run (each step one audit entry; the engines' passes are kept in
 # the run's RunInputs.memo, so a later step, and the close, reuse them)
-FLOW_STEPS: tuple[Step, ...] = (INVOICES, PAYROLL)
+FLOW_STEPS: tuple[Step, ...] = (ORDERS, STOCK, INVOICES, PAYROLL)
 
 register(Command("process all", "run every flow for the period", steps=FLOW_STEPS, period=True,
                  ribbon="process_all"))

@@ -25,7 +25,8 @@ class Check:
 
 def run_checks() -> list[Check]:
     """Every check, in the order a person would fix them."""
-    return [_python(), _xlwings(), _xlwings_dll(), _pywin32(), _udf_module(), _addin(), _config()]
+    return [_python(), _xlwings(), _xlwings_dll(), _pywin32(), _udf_module(), _addin(), _config(),
+            _libreoffice()]
 
 
 def _python() -> Check:
@@ -118,3 +119,11 @@ def _config() -> Check:
     return Check("Configuration", ok, str(conf),
                  "" if ok else f"Its Interpreter is not {sys.executable}: delete the line or "
                  "run backoffice addin install again.")
+
+
+def _libreoffice() -> Check:
+    """The Calc door: LibreOffice's Python must be the one the extension was built for."""
+    from addin.libreoffice.install import check
+
+    finding = check()
+    return Check("LibreOffice Calc", finding.ok, finding.detail, finding.fix)

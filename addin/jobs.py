@@ -11,22 +11,29 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from engine.audit import AuditChain, AuditEntry, Verdict
 from engine.catalogue import catalogue
 from engine.invoices import InvoicesOutcome, process_invoices
-from engine.issues import Issue, has_errors, issue_order
+from engine.issues import Issue, Severity, has_errors, issue_order
 from engine.payroll_run import PayrollRun
+from engine.rules import rule
+from engine.schema import INPUT_SHEETS
 from engine.settings import Settings
+from engine.stock import StockOutcome, StockSettings, process_stock, rejections, stock_inputs
+from engine.stock_ledger import Status
 from engine.validation import validate
 from workbooks.model import Mark, MarkLevel, Workbook
 from workbooks.reading import WorkbookData, read_workbook
 from workbooks.safe_save import current_user
 from workbooks.sheets.audit import audit_output, read_audit_log
 from workbooks.sheets.issues import issues_output
+from workbooks.sheets.orders import order_results_output
 from workbooks.sheets.rules import rules_output
+from workbooks.sheets.stock import reorder_output, stock_ledger_output, stock_valuation_output
 
 
 @dataclass
@@ -49,6 +56,9 @@ class RunInputs:
     def error_rows(self, sheet: str) -> set[int]:
         """Excel rows of `sheet` with an error: the flows do not process them."""
         return {i.row for i in self.issues if i.sheet == sheet and i.severity == "error" and i.row}
+
+
+REPORTED = "reported"  # RunInputs.memo: positions in `issues` a step of the run has listed
 
 
 @dataclass
@@ -148,6 +158,7 @@ def validate_job(book: Workbook, ctx: Context, period: str | None = None) -> Job
     inputs = read_inputs(book, ctx, period)
     data, issues, period = inputs.data, inputs.issues, inputs.period
     result = JobResult("validate", book.name, period, issues, summarise(data, issues))
+    inputs.memo[REPORTED] = set(range(len(issues)))  # later steps of the run do not list them again
     book.write_sheet(issues_output(result.issues))
     book.set_marks(marks_for(result.issues))
     details = (f"{sum(data.row_counts.values())} rows read from {len(data.tables)} sheets; "
@@ -223,8 +234,7 @@ def payroll_job(book: Workbook, ctx: Context, period: str | None = None) -> JobR
     if run.result is not None:
         book.write_sheet(payroll_register(run, settings.functional_currency))
         book.write_sheet(payslips_output(run, settings, settings.functional_currency))
-    book.write_sheet(issues_output(issues))
-    book.set_marks(marks_for(issues))
+    write_run_issues(book, inputs, run.issues)
     result.audit = record_audit(book, ctx, "process payroll", inputs.period, run.details())
     return result
 
@@ -269,8 +279,7 @@ def invoices_job(book: Workbook, ctx: Context, period: str | None = None) -> Job
     issues = sorted(inputs.issues + (outcome.issues if outcome else []), key=issue_order)
     result = JobResult("process invoices", book.name, inputs.period, issues,
                        summarise(inputs.data, issues))
-    book.write_sheet(issues_output(issues))
-    book.set_marks(marks_for(issues))
+    write_run_issues(book, inputs, outcome.issues if outcome else [])
     if outcome is not None:
         result.summary["invoices"] = outcome.summary()
     result.audit = record_audit(book, ctx, "process invoices", inputs.period,
@@ -304,3 +313,149 @@ def _invoices_details(outcome: InvoicesOutcome | None, functional: str, issues: 
     return (f"{figures['invoices']} invoices aged as of {figures['as_of']} ({figures['open']} open): "
             f"AR {owed['AR']} {functional}, AP {owed['AP']} {functional} outstanding; 13-week net "
             f"cash {figures['cumulative_13_weeks']} {functional}; {counts}")
+
+
+# --------------------------------------------------------------------------- flow issues
+
+
+def report_flow_issues(book: Workbook, inputs: RunInputs, found: list[Issue],
+                       sheets: set[str]) -> list[Issue]:
+    """A flow step's issues: joined to the run's flow issues; the Issues sheet and the marks are
+    rewritten with validation's issues and every flow issue of the run so far (the sheet shows
+    what the user was told). Returns what the step's result lists: its own issues, and
+    validation's issues on the flow's `sheets` (canonical names; Config always) unless an earlier
+    step of the run listed them (validate does), so `process all` lists each issue once."""
+    reported: list[Issue] = inputs.memo.setdefault(FLOW_ISSUES, [])
+    reported.extend(found)
+    everything = sorted(inputs.issues + reported, key=issue_order)
+    book.write_sheet(issues_output(everything))
+    book.set_marks(marks_for(everything))
+    tables = inputs.data.tables
+    names = {tables[n].sheet if n in tables else n for n in sheets | {"Config"}}
+    listed: set[int] = inputs.memo.setdefault(REPORTED, set())
+    fresh = [n for n, issue in enumerate(inputs.issues) if n not in listed and issue.sheet in names]
+    listed.update(fresh)
+    return sorted([inputs.issues[n] for n in fresh] + found, key=issue_order)
+
+
+FLOW_ISSUES = "flow issues"  # RunInputs.memo: the issues the run's flow steps found
+
+
+def write_run_issues(book: Workbook, inputs: RunInputs, found: list[Issue]) -> None:
+    """Rewrite the Issues sheet and the marks with validation's issues and every flow issue of
+    the run so far, `found` (this step's) joined: after `process all` the sheet lists what every
+    step found, not only the last step's."""
+    reported: list[Issue] = inputs.memo.setdefault(FLOW_ISSUES, [])
+    reported.extend(found)
+    everything = sorted(inputs.issues + reported, key=issue_order)
+    book.write_sheet(issues_output(everything))
+    book.set_marks(marks_for(everything))
+
+
+# --------------------------------------------------------------------------- orders and stock
+
+STOCK_OUTCOME = "orders and stock"  # RunInputs.memo: the engine pass both commands share
+ORDER_INPUTS = {"Orders", "FX Rates"}
+STOCK_INPUTS = {"Stock", "Stock Movements"}
+
+
+def stock_outcome(inputs: RunInputs) -> StockOutcome:
+    """The run's orders-and-stock engine pass, made once: `process orders` needs the ledger
+    (allocation) and `process stock` the allocations (order lines leave stock), so whichever
+    runs first computes it and the other reuses it (`process all` runs the engine once)."""
+    outcome: StockOutcome | None = inputs.memo.get(STOCK_OUTCOME)
+    if outcome is None:
+        records = stock_inputs(inputs.data.tables, StockSettings.from_settings(inputs.settings))
+        outcome = process_stock(records, rejections(inputs.issues))
+        inputs.memo[STOCK_OUTCOME] = outcome
+    return outcome
+
+
+def missing_sheet(inputs: RunInputs, sheet: str) -> list[Issue]:
+    """sheet.missing for the sheet a flow works on when the book has none (a flow run on
+    nothing says so instead of writing empty results), unless reading already said it."""
+    if sheet in inputs.data.tables or any(i.rule == "sheet.missing" and i.sheet == sheet
+                                          for i in inputs.issues):
+        return []
+    spec = next(s for s in INPUT_SHEETS if s.name == sheet)
+    required = ", ".join(c.name for c in spec.columns if c.required)
+    message = rule("sheet.missing").message(inputs.settings.locale, column=sheet, detail=required)
+    return [Issue(sheet, "", None, "", "sheet.missing", Severity.ERROR, message, "")]
+
+
+def _orders_sheet(inputs: RunInputs) -> str:
+    table = inputs.data.tables.get("Orders")
+    return table.sheet if table is not None else "Orders"
+
+
+def orders_job(book: Workbook, ctx: Context, period: str | None = None) -> JobResult:
+    """`process orders`: price every order line (Net, Tax, Total, the functional total) and
+    allocate it from stock; write Order Results, the Issues sheet and an audit entry."""
+    inputs = read_inputs(book, ctx, period)
+    outcome, settings = stock_outcome(inputs), inputs.settings
+    orders_sheet = _orders_sheet(inputs)
+    own = missing_sheet(inputs, "Orders") + [i for i in outcome.issues if i.sheet == orders_sheet]
+    book.write_sheet(order_results_output(outcome.orders, settings.functional_currency))
+    result = JobResult("process orders", book.name, inputs.period,
+                       report_flow_issues(book, inputs, own, ORDER_INPUTS),
+                       orders_summary(outcome, settings.functional_currency))
+    s = result.summary
+    details = (f"{s['lines']} order lines: {s['fulfilled']} fulfilled, {s['partial']} partial, "
+               f"{s['backordered']} backordered, {s['rejected']} rejected; total "
+               f"{s['total_functional']} {settings.functional_currency}")
+    result.audit = record_audit(book, ctx, "process orders", inputs.period, details)
+    return result
+
+
+def stock_job(book: Workbook, ctx: Context, period: str | None = None) -> JobResult:
+    """`process stock`: post every SKU's ledger (receipts, issues, adjustments, allocated order
+    lines) under the Config Valuation Method; write Stock Ledger, Stock Valuation (with its
+    chart), Reorder, the Issues sheet and an audit entry."""
+    inputs = read_inputs(book, ctx, period)
+    outcome, settings = stock_outcome(inputs), inputs.settings
+    orders_sheet = _orders_sheet(inputs)
+    own = missing_sheet(inputs, "Stock") + [i for i in outcome.issues if i.sheet != orders_sheet]
+    functional = settings.functional_currency
+    for sheet in (stock_ledger_output(outcome.ledger, functional),
+                  stock_valuation_output(outcome.valuation, functional),
+                  reorder_output(outcome.reorder)):
+        book.write_sheet(sheet)
+    result = JobResult("process stock", book.name, inputs.period,
+                       report_flow_issues(book, inputs, own, STOCK_INPUTS | {"Orders"}),
+                       stock_summary(outcome,
+                                     StockSettings.from_settings(settings).method))
+    s = result.summary
+    details = (f"{s['skus']} SKUs, {s['ledger_rows']} ledger rows ({s['method']}); closing "
+               f"value {s['closing_value']} {functional}, COGS {s['cogs']}; "
+               f"{s['reorder']} to reorder")
+    result.audit = record_audit(book, ctx, "process stock", inputs.period, details)
+    return result
+
+
+def orders_summary(outcome: StockOutcome, functional: str) -> dict[str, object]:
+    """Lines by status and the functional total, for the summary and --json (amounts as text:
+    exact)."""
+    counts = {status: 0 for status in Status}
+    for order in outcome.orders:
+        counts[order.status] += 1
+    total = sum((o.total_functional for o in outcome.orders if o.total_functional is not None),
+                Decimal("0.00"))
+    return {"lines": len(outcome.orders), "fulfilled": counts[Status.FULFILLED],
+            "partial": counts[Status.PARTIAL], "backordered": counts[Status.BACKORDERED],
+            "rejected": counts[Status.REJECTED], "total_functional": str(total),
+            "currency": functional,
+            "backordered_qty": _qty(sum((o.backordered for o in outcome.orders), Decimal(0)))}
+
+
+def stock_summary(outcome: StockOutcome, method: str) -> dict[str, object]:
+    """SKUs, ledger rows, closing value, COGS and the reorder count (amounts as text: exact)."""
+    valuation = outcome.valuation
+    return {"skus": len(valuation), "ledger_rows": len(outcome.ledger), "method": method,
+            "closing_value": str(sum((v.closing_value for v in valuation), Decimal("0.00"))),
+            "cogs": str(sum((v.cogs for v in valuation), Decimal("0.00"))),
+            "reorder": len(outcome.reorder)}
+
+
+def _qty(value: Decimal) -> str:
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

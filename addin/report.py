@@ -80,15 +80,25 @@ def job_summary(result: JobResult, written: bool = True) -> None:
         out.print(f"Removed the marks Back Office had put on {result.workbook}'s input cells.")
     elif result.command == "rules":
         out.print(f"Wrote the Rules sheet ({result.summary.get('rules')} rules).")
+    elif result.command in ("process orders", "process stock"):
+        _flow_summary(result)
     if written and result.written:
         out.print(f"Wrote: {', '.join(result.written)}")
     if result.audit:
         out.print(f"Audit entry #{result.audit.seq} ({result.audit.entry_hash[:12]}…)")
 
 
+def _flow_summary(result: JobResult) -> None:
+    """A flow step's figures (its summary, one "key: value" per line) and its issues."""
+    facts = ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in result.summary.items())
+    out.print(f"{result.command.capitalize()} — {result.workbook}, period {result.period or '?'}: "
+              f"{escape(facts)}")
+    _issues(result)
+
+
 def _issues(result: JobResult) -> None:
-    errors = result.summary.get("errors", 0)
-    warnings = result.summary.get("warnings", 0)
+    errors = result.summary.get("errors", sum(i.severity == "error" for i in result.issues))
+    warnings = result.summary.get("warnings", len(result.issues) - int(errors))  # type: ignore[call-overload]
     verdict = "[green]no errors[/]" if result.ok else f"[red]{errors} errors[/]"
     out.print(f"Issues: {verdict}, {warnings} warnings")
     for issue in result.issues[:MAX_ISSUES_SHOWN]:

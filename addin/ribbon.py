@@ -10,20 +10,73 @@ live-Excel adapter), and reports in one place: a message box, the status bar, an
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.errors import BackOfficeError
+
+if TYPE_CHECKING:
+    from addin.runner import Target
 
 Reply = tuple[str, str]  # (title, message)
 
 
-def run(book: Any, command: str) -> list[Any]:
-    """Run a registered command's steps on the live book through the one door (addin/runner.py):
-    the same steps, audit chain, pending/committed head and Excel save as every run."""
-    from addin.commands import COMMANDS
-    from addin.runner import LiveTarget, run_steps
+class App(Protocol):
+    """What a button needs of the spreadsheet application it was pressed in: Excel (ExcelApp,
+    here) or LibreOffice Calc (addin/libreoffice/calc_jobs.CalcApp). The buttons below are
+    written once against it, so both applications run the same table."""
 
-    return run_steps(LiveTarget(book), COMMANDS[command].steps)
+    def target(self) -> Target:
+        """The open workbook as a target of the one door (addin/runner.py)."""
+        ...
+
+    def sheet_names(self) -> list[str]:
+        """The workbook's sheet names."""
+        ...
+
+    def activate(self, sheet: str) -> None:
+        """Show a sheet (nothing when it is not there)."""
+        ...
+
+    def note(self) -> str:
+        """What to add to a message (e.g. that an unsaved document keeps results in memory)."""
+        ...
+
+
+@dataclass
+class ExcelApp:
+    """A workbook open in Excel, through xlwings."""
+
+    book: Any
+
+    def target(self) -> Target:
+        from addin.runner import LiveTarget
+
+        return LiveTarget(self.book)
+
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.book.sheets]
+
+    def activate(self, sheet: str) -> None:
+        if sheet in self.sheet_names():
+            self.book.sheets[sheet].activate()
+
+    def note(self) -> str:
+        return ""
+
+
+def app_of(book: Any) -> App:
+    """The application a button was pressed in: an App as given, else an xlwings Book."""
+    return book if hasattr(book, "target") else ExcelApp(book)
+
+
+def run(book: Any, command: str) -> list[Any]:
+    """Run a registered command's steps on the open workbook through the one door
+    (addin/runner.py): the same steps, audit chain, pending/committed head and save as every run."""
+    from addin.commands import COMMANDS
+    from addin.runner import run_steps
+
+    return run_steps(app_of(book).target(), COMMANDS[command].steps)
 
 
 def validate(book: Any) -> Reply:
@@ -99,26 +152,25 @@ def cash_forecast(book: Any) -> Reply:
 
 
 def _activate(book: Any, sheet: str) -> None:
-    if sheet in [s.name for s in book.sheets]:
-        book.sheets[sheet].activate()
+    app_of(book).activate(sheet)
 
 
 def audit_show(book: Any) -> Reply:
     """Show audit log: activate the Audit Log sheet."""
     from workbooks.sheets.audit import AUDIT_SHEET
 
-    if AUDIT_SHEET not in [s.name for s in book.sheets]:
+    if AUDIT_SHEET not in app_of(book).sheet_names():
         return "Back Office", "There is no Audit Log yet: it starts with the first job run."
-    book.sheets[AUDIT_SHEET].activate()
+    _activate(book, AUDIT_SHEET)
     return "Back Office", "This is the Audit Log: one row per job run, chained by SHA-256."
 
 
 def audit_verify(book: Any) -> Reply:
     """Verify audit log: recompute the chain (and compare with the head kept outside), as
     `backoffice audit verify` does."""
-    from addin.runner import LiveTarget, verify
+    from addin.runner import verify
 
-    _, verdict = verify(LiveTarget(book))
+    _, verdict = verify(app_of(book).target())
     if verdict.ok:
         note = f" Note: {verdict.warning}." if verdict.warning else ""
         return "Back Office", f"Audit log intact: {verdict.entries} entries verified.{note}"
@@ -158,11 +210,22 @@ EXTRA_BUTTONS: dict[str, Callable[[Any], Reply]] = {  # tag -> a button that is 
 
 
 def dispatch_table() -> dict[str, Callable[[Any], Reply]]:
-    """Button tag -> function, for every registered command that names a ribbon tag."""
+    """Button tag -> function, for every registered command that names a ribbon tag, in
+    whichever application it is pressed (an xlwings Book, or an App such as Calc's)."""
     from addin.commands import COMMANDS
 
-    return {**{c.ribbon: BUTTONS.get(c.name) or job_button(c.name)
-               for c in COMMANDS.values() if c.ribbon}, **EXTRA_BUTTONS}
+    table = {**{c.ribbon: BUTTONS.get(c.name) or job_button(c.name)
+                for c in COMMANDS.values() if c.ribbon}, **EXTRA_BUTTONS}
+    return {tag: _noted(press) for tag, press in table.items()}
+
+
+def _noted(press: Callable[[Any], Reply]) -> Callable[[Any], Reply]:
+    """The button, its message followed by what the application adds (one place)."""
+    def pressed(book: Any) -> Reply:
+        title, message = press(book)
+        return title, message + app_of(book).note()
+    pressed.__doc__ = press.__doc__
+    return pressed
 
 
 DISPATCH: dict[str, Callable[[Any], Reply]] = dispatch_table()

@@ -11,13 +11,16 @@ Steps, each timed `--runs` times (median printed), taking turns so a busy spell 
   flow       engine.stock.process_stock, moving average: pricing (Net/Tax/Total, FX) + the ledger
              + the Order Results / Stock Valuation / Reorder rows (what the job will call)
   convert    Tables -> records (engine.stock.stock_inputs), measured separately: the Tables are
-             built here as reading builds them (frame indexed by Excel row, float64 numbers)
+             built here as reading builds them (frame indexed by Excel row, exact decimal128
+             numbers, datetime64[s] dates, Arrow strings)
 
 Target (issue 10): the engine alone (ma and fifo: records in, results out) <= 0.5 s; the verdict
 is printed last. The data are seeded: the same arguments always give the same events.
 
     python benchmarks/stock.py                # 100,000 lines, 50,000 movements, 1,000 SKUs, 5 runs
     python benchmarks/stock.py --runs 3 --lines 20000 --movements 10000
+    python benchmarks/stock.py --file         # the same data as a workbook file, the whole run
+                                              # beside a bare read (book cached in .cache/)
 """
 
 from __future__ import annotations
@@ -25,11 +28,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -38,13 +43,14 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.fx import rate_book
-from engine.money import round_money
-from engine.schema import ORDERS, STOCK, STOCK_MOVEMENTS
+from engine.money import decimal_series, round_money
+from engine.schema import ORDERS, STOCK, STOCK_MOVEMENTS, Kind, SheetSpec
 from engine.stock import StockInputs, StockSettings, process_stock, stock_inputs
 from engine.stock_inputs import Item, Movement, OrderLine
 from engine.stock_ledger import run_ledger
 from engine.tables import Table
-from workbooks.model import column_letter
+from workbooks.memory import cell_text
+from workbooks.model import TEXT, column_letter
 
 TARGET = 0.5
 FIRST_DAY = date(2026, 10, 1)
@@ -52,6 +58,12 @@ FIRST_DAY = date(2026, 10, 1)
 
 def tables(lines: int, movements: int, skus: int, seed: int = 10) -> dict[str, Table]:
     """Stock, Stock Movements and Orders Tables as reading builds them (seeded)."""
+    return {spec.name: _table(spec, data) for spec, data in
+            raw_data(lines, movements, skus, seed).items()}
+
+
+def raw_data(lines: int, movements: int, skus: int, seed: int = 10) -> dict[SheetSpec, dict[str, list]]:  # type: ignore[type-arg]
+    """The columns of Stock, Stock Movements and Orders as Python values (seeded)."""
     rnd = random.Random(seed)
     codes = [f"SKU-{i:05d}" for i in range(skus)]
     stock = {"SKU": codes, "Description": [f"Item {i}" for i in range(skus)],
@@ -78,12 +90,27 @@ def tables(lines: int, movements: int, skus: int, seed: int = 10) -> dict[str, T
               "Tax Rate": [rnd.choice([0.0, 0.12, 0.18]) for _ in range(lines)],
               "Currency": [rnd.choice(["BRL", "BRL", "BRL", "USD"]) for _ in range(lines)],
               "Priority": [float(rnd.choice([0, 0, 0, 1, 2])) for _ in range(lines)]}
-    return {spec.name: _table(spec, data) for spec, data in
-            ((STOCK, stock), (STOCK_MOVEMENTS, moves), (ORDERS, orders))}
+    return {STOCK: stock, STOCK_MOVEMENTS: moves, ORDERS: orders}
+
+
+EXACT = (Kind.MONEY, Kind.NUMBER, Kind.PERCENT)
+
+
+def _series(kind: Kind, values: list) -> pd.Series:  # type: ignore[type-arg]
+    """A column the way reading gives it: exact decimal128 numbers (through a cell's shortest
+    text: 2.0 is "2"), datetime64[s] dates, Arrow strings, float64 whole numbers."""
+    if kind in EXACT:
+        return decimal_series([None if v != v else Decimal(cell_text(v)) for v in values])
+    if kind is Kind.DATE:
+        return pd.Series(values).astype("datetime64[s]")
+    if kind is Kind.INTEGER:
+        return pd.Series(values, dtype="float64")
+    return pd.Series(values, dtype=TEXT)
 
 
 def _table(spec, data: dict[str, list]) -> Table:  # type: ignore[no-untyped-def]
-    frame = pd.DataFrame(data)
+    kinds = {c.name: c.kind for c in spec.columns}
+    frame = pd.DataFrame({name: _series(kinds[name], values) for name, values in data.items()})
     frame.index = pd.RangeIndex(2, len(frame) + 2)
     letters = {name: column_letter(i + 1) for i, name in enumerate(data)}
     return Table(spec, spec.name, 1, frame, letters)
@@ -175,5 +202,102 @@ def main() -> None:
           "in this run; the target was set where it takes 0.31 s)")
 
 
+# --------------------------------------------------------------------------- the file run
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+RATES = [("USD", FIRST_DAY, Decimal("5.40")), ("USD", date(2026, 10, 15), Decimal("5.45"))]
+
+
+def _cell(kind: Kind, value: object) -> object:
+    """A benchmark value as typed into a cell: exact Decimals, dates, whole numbers."""
+    if isinstance(value, float):
+        if value != value:
+            return None
+        return int(value) if kind is Kind.INTEGER else Decimal(cell_text(value) or "0")
+    return value.date() if isinstance(value, pd.Timestamp) else value
+
+
+def book_file(lines: int, movements: int, skus: int) -> Path:
+    """The benchmark's sheets (+ Config, FX Rates) as an .xlsx, written once and cached."""
+    from workbooks.input_book import BookProperties, InputSheet, write_input_book
+
+    path = CACHE / f"stock-{lines}-{movements}-{skus}.xlsx"
+    if path.exists():
+        return path
+    CACHE.mkdir(exist_ok=True)
+    sheets = [InputSheet("Config", ("Key", "Value"), [
+        {"Key": "Period", "Value": "2026-10"}, {"Key": "Functional Currency", "Value": "BRL"}])]
+    for spec, data in raw_data(lines, movements, skus).items():
+        kinds = {c.name: c.kind for c in spec.columns}
+        rows = [{name: _cell(kinds[name], value) for name, value in zip(data, values, strict=True)}
+                for values in zip(*data.values(), strict=True)]
+        sheets.append(InputSheet(spec.name, tuple(data), rows))
+    sheets.append(InputSheet("FX Rates", ("Currency", "Date", "Rate"),
+                             [{"Currency": c, "Date": d, "Rate": r} for c, d, r in RATES]))
+    partial = path.with_suffix(".partial.xlsx")
+    partial.unlink(missing_ok=True)
+    write_input_book(partial, sheets, BookProperties("benchmark", "stock benchmark",
+                                                     datetime(2026, 11, 1)))
+    partial.replace(path)
+    return path
+
+
+def bare_read(path: Path) -> None:
+    """fastexcel reading every sheet of the book as text, nothing else (the floor)."""
+    from fastexcel import read_excel
+
+    reader = read_excel(str(path))
+    for name in reader.sheet_names:
+        reader.load_sheet(name, header_row=None, dtypes="string").to_arrow()
+
+
+def file_main(args: argparse.Namespace) -> None:
+    """`--file`: the same data as a workbook file; `process orders` + `process stock` in one run
+    (the steps `process all` runs for this flow: one read and validation, one engine pass, four
+    output sheets, one save) beside a bare read of the same file, in the same run."""
+    from addin.commands import ORDERS as ORDERS_STEP
+    from addin.commands import STOCK as STOCK_STEP
+    from addin.runner import FileTarget, run_steps
+    from workbooks.reading import read_workbook
+    from workbooks.xlsx_file import FileWorkbook
+
+    source = book_file(args.lines, args.movements, args.skus)
+    work = Path(tempfile.mkdtemp(prefix="stock-bench-"))  # the audit head goes beside the copy
+
+    def run(dry: bool) -> None:
+        book = work / "book.xlsx"
+        shutil.copy(source, book)  # a fresh copy each time: no output sheets from the last run
+        run_steps(FileTarget(book), [ORDERS_STEP, STOCK_STEP], dry_run=dry)
+
+    steps: dict[str, Callable[[], object]] = {
+        "bare": lambda: bare_read(source),
+        "read": lambda: read_workbook(FileWorkbook.open(source)),
+        "dry-run": lambda: run(True),
+        "run": lambda: run(False),
+    }
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in steps}
+    for _ in range(args.runs):
+        for name, step in steps.items():
+            times[name].append(timed(step))
+    shutil.rmtree(work, ignore_errors=True)
+    print(f"{source.name} ({source.stat().st_size / 1e6:.1f} MB), median of {args.runs}; load "
+          f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    bare = statistics.median(w for w, _ in times["bare"])
+    for name, label in (("bare", "bare fastexcel read of every sheet"),
+                        ("read", "our read (typed tables, source cells)"),
+                        ("dry-run", "read + validate + engine + sheets, no save"),
+                        ("run", "the whole run: + write 4 sheets, Issues, marks, save")):
+        wall = statistics.median(w for w, _ in times[name])
+        print(f"  {name:8} {wall:6.2f} s  {wall / bare:5.2f}x bare   {label}")
+
+
 if __name__ == "__main__":
-    main()
+    if "--file" in sys.argv:
+        sys.argv.remove("--file")
+        parser = argparse.ArgumentParser()
+        for option, default in (("--lines", 100_000), ("--movements", 50_000), ("--skus", 1_000),
+                                ("--runs", 3)):
+            parser.add_argument(option, type=int, default=default)
+        file_main(parser.parse_args())
+    else:
+        main()

@@ -32,6 +32,8 @@ FIXED_SCOPES = {
     "taxid.invalid": ["Payroll.Tax ID"],
     "movement.unit_cost_required": ["Stock Movements.Unit Cost (IN rows)"],
     "stock.unknown_sku": ["Orders.SKU", "Stock Movements.SKU"],
+    "stock.negative": ["Stock Movements.Quantity (OUT, negative ADJ; by process stock)"],
+    "stock.quantity_sign": ["Stock Movements.Quantity (IN, OUT; by process stock)"],
     "payment.no_invoice": ["Payments.Invoice No (with Type, Party)"],
     "payment.over_outstanding": ["Payments.Amount"],
     "ap.duplicate_bill": ["Invoices.Invoice No (AP)"],

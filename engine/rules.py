@@ -264,3 +264,5 @@ RULES = RULES + PAYROLL_RULES
 # `close` reports CLOSE_RULES.
 RULES = RULES + CLOSE_RULES
 RULES = RULES + AGING_RULES  # reported by `process invoices` (addin.jobs.invoices_job)
+# `process stock` reports STOCK_RULES.
+RULES = RULES + STOCK_RULES

@@ -22,6 +22,7 @@ from typing import NamedTuple
 from engine.fx import RateBook, rates_from_table
 from engine.issues import Issue, Severity
 from engine.pricing import LINE, TOTAL, price_orders
+from engine.settings import Settings
 from engine.stock_cost import METHODS, MOVING_AVERAGE
 from engine.stock_inputs import (
     Item,
@@ -32,11 +33,12 @@ from engine.stock_inputs import (
     movements_from_table,
     order_lines_from_table,
 )
-from engine.stock_ledger import LedgerRow, SkuTotals, Status, run_ledger
+from engine.stock_ledger import LedgerRow, SkuTotals, Status, collector_paused, run_ledger
 from engine.tables import Table
 from engine.vocab import config_choice
 
 RowKey = tuple[str, int]
+_new = tuple.__new__
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,13 @@ class StockSettings:
         return cls(method if method in METHODS else MOVING_AVERAGE,
                    TOTAL if rounding == TOTAL else LINE, functional or "BRL", locale)
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StockSettings:
+        """From the typed Config (engine.settings; the run's --period already applied)."""
+        method = settings.valuation_method if settings.valuation_method in METHODS else MOVING_AVERAGE
+        return cls(method, TOTAL if settings.tax_rounding == TOTAL else LINE,
+                   settings.functional_currency, settings.locale)
+
 
 @dataclass
 class StockInputs:
@@ -70,15 +79,19 @@ class StockInputs:
     settings: StockSettings
 
 
-def stock_inputs(tables: Mapping[str, Table], config: Mapping[str, str],
+def stock_inputs(tables: Mapping[str, Table], config: Mapping[str, str] | StockSettings,
                  locale: str = "en") -> StockInputs:
-    """Records from the Stock, Stock Movements, Orders and FX Rates tables (absent ones: none)."""
-    settings = StockSettings.from_config(config, locale)
+    """Records from the Stock, Stock Movements, Orders and FX Rates tables (absent ones: none).
+    `config`: Config as reading gives it, or the flow's settings already made."""
+    settings = config if isinstance(config, StockSettings) else \
+        StockSettings.from_config(config, locale)
     stock, moves, orders = (tables.get(n) for n in ("Stock", "Stock Movements", "Orders"))
-    return StockInputs(items_from_table(stock) if stock is not None else [],
-                       movements_from_table(moves) if moves is not None else [],
-                       order_lines_from_table(orders) if orders is not None else [],
-                       rates_from_table(tables.get("FX Rates"), settings.functional), settings)
+    with collector_paused():  # 150,000 records in the benchmark: see collector_paused
+        return StockInputs(items_from_table(stock) if stock is not None else [],
+                           movements_from_table(moves) if moves is not None else [],
+                           order_lines_from_table(orders) if orders is not None else [],
+                           rates_from_table(tables.get("FX Rates"), settings.functional),
+                           settings)
 
 
 class OrderResult(NamedTuple):
@@ -159,6 +172,11 @@ def rejections(issues: Iterable[Issue]) -> dict[RowKey, str]:
 
 def process_stock(inputs: StockInputs, rejected: Mapping[RowKey, str] | None = None) -> StockOutcome:
     """Price, allocate and value: the whole flow over records, in one pass per SKU."""
+    with collector_paused():  # a few hundred thousand acyclic rows: see collector_paused
+        return _process_stock(inputs, rejected)
+
+
+def _process_stock(inputs: StockInputs, rejected: Mapping[RowKey, str] | None) -> StockOutcome:
     settings, refused = inputs.settings, dict(rejected or {})
     pricing = price_orders(inputs.lines, inputs.rates, settings.tax_rounding, refused,
                            settings.locale)
@@ -166,16 +184,18 @@ def process_stock(inputs: StockInputs, rejected: Mapping[RowKey, str] | None = N
     ledger = run_ledger(inputs.items, inputs.movements, inputs.lines, settings.method, refused,
                         settings.locale)
     outcome = StockOutcome(ledger=ledger.rows, issues=pricing.issues + ledger.issues)
+    orders, allocation, priced_lines = outcome.orders, ledger.allocation, pricing.priced
     for index, line in enumerate(inputs.lines):
-        allocation, priced = ledger.allocation(index), pricing.priced.get(line.source.key)
-        price = priced.price if priced is not None else None
-        outcome.orders.append(OrderResult(
-            line.source, line.order_id, line.line, line.sku, line.quantity,
-            price.net if price else None, price.tax if price else None,
-            price.total if price else None,
-            priced.currency if priced else (line.currency or settings.functional),
-            priced.total_functional if priced else None, allocation.allocated,
-            allocation.backordered, allocation.status, allocation.cogs, allocation.reason))
+        source = line.source
+        _, allocated, backordered, status, cogs, reason = allocation(index)
+        priced = priced_lines.get((source.sheet, source.row))
+        amounts: tuple[Decimal | str | None, ...] = \
+            (None, None, None, line.currency or settings.functional, None) if priced is None \
+            else (*priced.price, priced.currency, priced.total_functional)
+        # tuple.__new__ straight: OrderResult's generated __new__ is slow for 100,000 rows
+        orders.append(_new(OrderResult, (source, line.order_id, line.line, line.sku,
+                                         line.quantity, *amounts, allocated, backordered,
+                                         status, cogs, reason)))
     outcome.valuation = [valuation_row(t, settings.method) for t in ledger.totals]
     outcome.reorder = [row for t in ledger.totals if (row := reorder_row(t)) is not None]
     return outcome

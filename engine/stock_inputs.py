@@ -20,6 +20,8 @@ from numbers import Integral
 from typing import Any, TypeVar
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.checker import normalised
 from engine.issues import Issue
@@ -192,16 +194,33 @@ def _column(table: Table, name: str, convert: Callable[[Any], T]) -> list[T]:
         nat = pd.NaT.value
         dates = {v: None if v == nat else convert(pd.Timestamp(v)) for v in set(stamps)}
         return [dates[v] for v in stamps]  # type: ignore[misc]
+    if isinstance(series.dtype, pd.ArrowDtype):
+        return _arrow_column(series, convert)
     values = series.tolist()
     converted = {v: convert(v) for v in set(values)}  # each NaN is its own key: still found
     return [converted[v] for v in values]
+
+
+def _arrow_column(series: pd.Series, convert: Callable[[Any], T]) -> list[T]:
+    """An Arrow column (exact decimal128 numbers, strings) through its dictionary: each distinct
+    value becomes a Python object (an exact Decimal, a str) and is converted once; the rows are
+    then a lookup by index (pandas' own tolist() builds one object per cell, in Python)."""
+    array = pa.array(series.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = array.dictionary_encode()
+    distinct = [convert(v) for v in encoded.dictionary.to_pylist()]
+    distinct.append(convert(None))  # blank cells: the null index points past the values
+    indices = pc.fill_null(encoded.indices, len(distinct) - 1).to_numpy(zero_copy_only=False)
+    return [distinct[i] for i in indices.tolist()]
 
 
 def _keys(table: Table) -> list[str]:
     """Every row's SKU key, vectorised (the same normalisation as sku_key)."""
     if "SKU" not in table.frame:
         return [""] * len(table.frame)
-    return [k if isinstance(k, str) else "" for k in normalised(table.frame["SKU"]).tolist()]
+    keys = pa.array(normalised(table.frame["SKU"]).array)
+    return pc.fill_null(keys, "").to_pylist()  # type: ignore[no-any-return]
 
 
 def _sources(table: Table) -> Iterator[Source]:

@@ -35,6 +35,8 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     _counting(monkeypatch, engine.flows, "process_payroll", made)
     _counting(monkeypatch, addin.jobs, "process_invoices", made)
     _counting(monkeypatch, engine.flows, "age", made)
+    _counting(monkeypatch, addin.jobs, "process_stock", made)
+    _counting(monkeypatch, engine.flows, "process_stock", made)
     return made
 
 
@@ -48,19 +50,23 @@ def test_close_runs_validate_the_flows_then_close():
     assert [s.action for s in COMMANDS["close"].steps] == [
         "validate", *[s.action for s in COMMANDS["process all"].steps], "close"]
     assert [s.action for s in COMMANDS["process all"].steps] == [
-        "process invoices", "process payroll"]
+        "process orders", "process stock", "process invoices", "process payroll"]
 
 
 def test_the_close_reuses_the_flow_steps_engine_passes(calls):
     _book, results = _run("close")
-    assert [r.command for r in results] == ["validate", "process invoices", "process payroll",
-                                            "close"]
-    assert sorted(calls) == ["process_invoices", "process_payroll"]  # once each, none again
+    assert [r.command for r in results] == ["validate", "process orders", "process stock",
+                                            "process invoices", "process payroll", "close"]
+    # once each, none again
+    assert sorted(calls) == ["process_invoices", "process_payroll", "process_stock"]
     closing = results[-1]
     assert closing.summary["closed"] is True
     # the journal posts the payroll the payroll step wrote on its register
     assert str(closing.summary["figures"]["payroll_cost"]) == \
-        results[2].summary["total_cost"]
+        results[4].summary["total_cost"]
+    # and the stock the stock step valued
+    assert str(closing.summary["figures"]["inventory_value"]) == \
+        results[2].summary["closing_value"]
 
 
 def test_a_close_alone_computes_each_flow_once(calls):
@@ -69,4 +75,5 @@ def test_a_close_alone_computes_each_flow_once(calls):
     book = MemoryWorkbook("book.xlsx", clean_sheets())
     ctx = Context("tester", "host", datetime(2026, 11, 2, tzinfo=UTC))
     assert close_job(book, ctx).summary["closed"] is True
-    assert sorted(calls) == ["age", "process_payroll"]  # engine.flows computes what no step did
+    # engine.flows computes what no step did
+    assert sorted(calls) == ["age", "process_payroll", "process_stock"]

@@ -41,7 +41,8 @@ def test_the_demo_ends_with_a_successful_close(demo):
     assert [c.value for c in closed["Periods"][2]][:2] == ["2026-10", "Closed"]
     assert closed["Orders"]["F190"].value == 1 and closed["Payroll"]["I19"].value == "666.971.697-45"
     actions = [r[4] for r in closed["Audit Log"].iter_rows(min_row=2, values_only=True)]
-    assert actions == ["validate", "process invoices", "process payroll", "close"]
+    assert actions == ["validate", "process orders", "process stock", "process invoices",
+                       "process payroll", "close"]
     assert {"Journal", "Trial Balance", "Close Report"} <= set(closed.sheetnames)
 
 
@@ -54,7 +55,8 @@ def test_the_demo_book_shows_the_planted_problems_and_is_processed(demo):
     assert book["Orders"]["F190"].comment is not None  # the README's smoke test looks at it
     assert "Payroll Register" in book.sheetnames and "Close Report" not in book.sheetnames
     actions = [r[4] for r in book["Audit Log"].iter_rows(min_row=2, values_only=True)]
-    assert actions == ["validate", "process invoices", "process payroll"]
+    assert actions == ["validate", "process orders", "process stock", "process invoices",
+                       "process payroll"]
 
 
 def test_the_demo_json_and_no_overwrite_without_force(demo):

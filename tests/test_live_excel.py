@@ -307,7 +307,8 @@ def test_doctor_json_lists_every_check_and_passes_here(tmp_path):
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert [c["name"] for c in report["checks"]] == [
-        "Python", "xlwings", "xlwings DLL", "COM server", "UDF module", "Excel add-in", "Configuration"]
+        "Python", "xlwings", "xlwings DLL", "COM server", "UDF module", "Excel add-in", "Configuration",
+        "LibreOffice Calc"]
     assert report["ok"] is True and all(c["ok"] for c in report["checks"])
 
 

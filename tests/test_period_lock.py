@@ -45,8 +45,9 @@ def test_close_locks_the_period_and_reopen_unlocks_it(tmp_path):
     done = cli("close", path, "--json")
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    assert out["summary"]["closed"] is True and out["audit"]["seq"] == 4
-    assert out["written"] == ["Issues", "Audit Log", "AR Aging", "AP Aging", "Invoice Status",
+    assert out["summary"]["closed"] is True and out["audit"]["seq"] == 6
+    assert out["written"] == ["Issues", "Audit Log", "Order Results", "Stock Ledger",
+                              "Stock Valuation", "Reorder", "AR Aging", "AP Aging", "Invoice Status",
                               "Cash Forecast", "Payroll Register", "Payslips", "Journal",
                               "Trial Balance", "Close Report", "Periods"]
     wb = openpyxl.load_workbook(path)
@@ -73,9 +74,11 @@ def test_close_locks_the_period_and_reopen_unlocks_it(tmp_path):
     assert cli("reopen", path, "--reason", "again").returncode == 2  # not closed any more
     assert cli("close", path).returncode == 0
     log = [r for r in openpyxl.load_workbook(path)["Audit Log"].iter_rows(values_only=True)][1:]
-    assert [r[4] for r in log] == ["validate", "process invoices", "process payroll", "close", "reopen",
-                              "validate", "process invoices", "process payroll", "close"]
-    assert log[4][6].startswith("reopened: late supplier bill (closed by ")
+    assert [r[4] for r in log] == ["validate", "process orders", "process stock", "process invoices",
+                              "process payroll", "close", "reopen",
+                              "validate", "process orders", "process stock", "process invoices",
+                              "process payroll", "close"]
+    assert log[6][6].startswith("reopened: late supplier bill (closed by ")
     assert cli("audit", "verify", path).returncode == 0
 
 
@@ -108,7 +111,7 @@ def test_a_tampered_audit_chain_refuses_the_run(tmp_path):
     path = book(tmp_path / "book.xlsx")
     assert cli("close", path).returncode == 0
     wb = openpyxl.load_workbook(path)
-    wb["Audit Log"]["E5"] = "clos"  # the close row's action edited by hand
+    wb["Audit Log"]["E7"] = "clos"  # the close row's action edited by hand
     wb.save(path)
     refused = cli("validate", path)
     assert refused.returncode == 3 and "does not verify" in refused.stderr

@@ -521,6 +521,42 @@ def test_in_movements_without_a_unit_cost_column_are_an_error():
 # --------------------------------------------------------------------------- the catalogue
 
 
+# ---- rules the stock flow finds (not validation): the case runs `process stock` on the book
+
+STOCK_CASES: tuple[Case, ...] = (
+    # SKU-2: 20 on hand, 4 sold on 10-03, so 16 left for the OUT on 10-15
+    Case("stock-negative", "stock.negative", put("Stock Movements", "D3", 30),
+         "Stock Movements", "D3", "Quantity", E, "30", detail="16 units of SKU-2"),
+    Case("stock-negative-pt", "stock.negative", put("Stock Movements", "D3", 16.5),
+         "Stock Movements", "D3", "Quantity", E, "16.5", detail="16 SKU-2", locale="pt-BR"),
+    Case("stock-out-below-zero", "stock.quantity_sign", put("Stock Movements", "D3", -2),
+         "Stock Movements", "D3", "Quantity", E, "-2", detail="OUT"),
+)
+
+
+def _stock_issues_for(case: Case) -> list:
+    """What `process stock` lists for the case's book (the clean book: none of validation's)."""
+    from datetime import UTC, datetime
+
+    from addin.jobs import Context, stock_job
+    from workbooks.memory import MemoryWorkbook
+
+    sheets = clean_sheets()
+    set_cell(sheets, "Config", "B5", case.locale)
+    case.mutate(sheets)
+    ctx = Context("tester", "host", datetime(2026, 11, 2, tzinfo=UTC))
+    return stock_job(MemoryWorkbook("book.xlsx", sheets), ctx).issues
+
+
+@pytest.mark.parametrize("case", _params(STOCK_CASES))
+def test_one_stock_fault_gives_one_issue_at_its_cell(case):
+    issues = _stock_issues_for(case)
+    assert [(i.rule, i.sheet, i.cell, i.row, i.column) for i in issues] == \
+        [(case.rule, case.sheet, case.cell, case.row, case.column)]
+    assert issues[0].severity == case.severity == rule(case.rule).severity
+    _check_message(case, issues)
+
+
 def _payroll_issues_for(case: Case) -> list:
     """The payroll flow's issues of a case's workbook that the clean workbook does not have."""
     baseline = {(i.rule, i.cell) for i in run_payroll_flow(clean_sheets())}
@@ -615,7 +651,8 @@ def test_one_close_fault_gives_one_issue_at_its_cell(case):
 
 
 def test_every_rule_is_exercised_by_a_case():
-    assert {c.rule for c in CASES + PAYROLL_CASES + CLOSE_CASES} == {r.id for r in RULES}
+    assert {c.rule for c in CASES + PAYROLL_CASES + STOCK_CASES + CLOSE_CASES} == \
+        {r.id for r in RULES}
 
 
 def _placeholders(template: str) -> set[str]:

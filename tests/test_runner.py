@@ -199,7 +199,8 @@ def test_the_ribbon_buttons_come_from_the_command_table():
     assert tags == {"validate": "validate", "clear_marks": "clear", "doctor": "doctor",
                     "audit_show": "audit show", "audit_verify": "audit verify",
                     "process_payroll": "process payroll", "close": "close",
-                    "process_all": "process all", "process_invoices": "process invoices"}
+                    "process_all": "process all", "process_invoices": "process invoices",
+                    "process_orders": "process orders", "value_stock": "process stock"}
     assert set(ribbon.DISPATCH) == set(tags) | {"cash_forecast"}  # shows the invoices step's sheet
 
 

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Make sure LibreOffice can run Python extensions before the tests run: the Calc door's tests
+# (tests/test_calc_*.py) install backoffice.oxt into a fresh profile and drive Calc over UNO.
+# Debian splits that out of LibreOffice: python3-uno (pyuno, the Python component loader),
+# libreoffice-script-provider-python and libreoffice-dev (unoidl-write, to recompile the add-in's
+# type library). Installs them when it can (apt-get as root, `sudo -n apt-get`); otherwise stops
+# with one line naming the command. macOS: LibreOffice bundles its own Python and pyuno, nothing
+# to install (the SDK, for unoidl-write, is a separate download and optional).
+set -euo pipefail
+
+if [ "$(uname -s)" = Darwin ]; then
+  exit 0  # LibreOffice.app bundles Python with uno
+fi
+
+have_all() {
+  /usr/bin/python3 -c "import uno" >/dev/null 2>&1 &&
+    [ -e /usr/lib/libreoffice/program/pythonloader.py ] &&
+    [ -e /usr/lib/libreoffice/program/pythonscript.py ] &&
+    { command -v unoidl-write >/dev/null 2>&1 || [ -x /usr/lib/libreoffice/sdk/bin/unoidl-write ]; }
+}
+have_all && exit 0
+
+debian_packages="python3-uno libreoffice-script-provider-python libreoffice-dev"
+install_debian() {
+  echo "Installing LibreOffice's Python support for the tests ($debian_packages)..." >&2
+  DEBIAN_FRONTEND=noninteractive $1 apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $1 apt-get install -y -qq --no-install-recommends \
+    $debian_packages >/dev/null
+}
+
+if command -v apt-get >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    install_debian ""
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    install_debian "sudo -n env DEBIAN_FRONTEND=noninteractive"
+  else
+    echo "make test: LibreOffice's Python support is missing; run: sudo apt-get install --no-install-recommends $debian_packages" >&2
+    exit 1
+  fi
+else
+  echo "make test: install LibreOffice's Python support (pyuno: 'import uno' in /usr/bin/python3) and the LibreOffice SDK (unoidl-write), then rerun make test" >&2
+  exit 1
+fi
+
+have_all || {
+  echo "make test: $debian_packages were installed but /usr/bin/python3 still cannot import uno" >&2
+  exit 1
+}
