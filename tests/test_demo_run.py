@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from ooxml_audit import describe, new_findings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,3 +74,9 @@ def test_the_demo_json_and_no_overwrite_without_force(demo):
     assert closed["closed"] is True and closed["workbook"] == "backoffice-demo-closed.xlsx"
     assert [c["status"] for c in closed["checklist"]] == ["pass", "pass", "pass", "n/a", "n/a",
                                                            "n/a", "pass"]
+
+
+def test_excel_would_open_the_closed_demo_book(demo):
+    path, _ = demo
+    found = new_findings(path.with_name("backoffice-demo-closed.xlsx"))
+    assert found == [], describe(found)
