@@ -16,13 +16,12 @@ Both go through the one door (addin/runner.py), as the CLI and the ribbon do.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from addin import report
 from addin.demo.book import DemoFacts, build_demo_workbook
-from addin.demo.corrections import correct_planted
+from addin.demo.corrections import build_corrected_workbook
 from addin.jobs import JobResult
 from addin.runner import FileTarget, run_steps
 from engine.errors import BadArguments
@@ -92,12 +91,11 @@ def demo(path: Path, *, force: bool = False, progress: bool = True) -> DemoRun:
             old.unlink(missing_ok=True)
     with report.progress("Writing the demo workbook", enabled=progress):
         facts = build_demo_workbook(path)
-        shutil.copyfile(path, closed_path)  # the same generated book, before any run
     with report.progress("Validating and processing the demo workbook", enabled=progress):
         processed = run_steps(FileTarget(path),
                               (VALIDATE, *COMMANDS["process all"].steps))
     with report.progress("Correcting the planted errors in a copy and closing it",
                          enabled=progress):
-        corrections = correct_planted(closed_path, facts.planted, facts.period)
+        corrections = build_corrected_workbook(closed_path)
         closing = run_steps(FileTarget(closed_path), COMMANDS["close"].steps)
     return DemoRun(path, facts, processed, closed_path, corrections, closing)

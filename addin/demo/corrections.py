@@ -5,44 +5,62 @@ book with these corrections typed in (the close is refused while an error stands
 The three planted errors are corrected, and the order dated in September is re-dated into the
 period; warnings a person may accept are left (an overpayment stays a credit the customer holds,
 the new hire still has no bank account): the close passes with those warnings.
+
+The corrected book is written by the demo's own writer (the same seed, the same layout), not by
+editing the file with another library: the file is exactly what the demo writes, only the
+corrected cells differ (and the duplicate bill's row is gone).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+import re
+from datetime import date
 from pathlib import Path
 
-import openpyxl
-from openpyxl.worksheet.worksheet import Worksheet
+from addin.demo import book as demo_book
+from addin.demo.book import PlantedProblem
+from workbooks.input_book import write_input_book
 
-from addin.demo.book import PlantedProblem, _cpf_check_digits, _format_cpf
+_COLUMN = {"outside_period": "Order Date", "unreadable_number": "Quantity",
+           "invalid_tax_id": "Tax ID"}
 
 
-def correct_planted(path: Path, planted: Sequence[PlantedProblem], period: str) -> list[str]:
-    """Correct the planted errors in the fresh demo book at `path` (input sheets only, before
-    any run wrote a tool sheet); returns what was changed, one line each, for the summary."""
-    book = openpyxl.load_workbook(path)
+def build_corrected_workbook(path: Path, *, seed: int = 2026) -> list[str]:
+    """Write the demo book of `seed` to `path` with its planted errors corrected; returns what
+    was changed, one line each (sheet!cell: what), for the summary."""
+    book = demo_book._generate(seed)
+    specs = {spec.name: spec for spec in demo_book._SHEETS}
     done: list[str] = []
-    removals: list[tuple[Worksheet, int, PlantedProblem]] = []
-    for problem in planted:
-        sheet = book[problem.sheet]
-        cell = sheet[problem.cell]
-        where = f"{problem.sheet}!{problem.cell}"
-        if problem.kind == "outside_period":
-            cell.value = datetime.strptime(f"{period}-01", "%Y-%m-%d")
-            done.append(f"{where}: dated {period}-01, inside the period")
-        elif problem.kind == "unreadable_number":
-            cell.value, cell.number_format = 1, "General"
-            done.append(f"{where}: quantity typed as the number 1")
-        elif problem.kind == "invalid_tax_id":
-            base = [int(ch) for ch in str(problem.value) if ch.isdigit()][:9]
-            cell.value = _format_cpf([*base, *_cpf_check_digits(base)])  # the generator's own
-            done.append(f"{where}: CPF check digits corrected ({cell.value})")
-        elif problem.kind == "duplicate_bill":
-            removals.append((sheet, cell.row, problem))
-    for sheet, row, problem in sorted(removals, key=lambda r: -r[1]):  # bottom up: rows move up
-        sheet.delete_rows(row)
-        done.append(f"{problem.sheet}!{problem.cell}: duplicate supplier bill deleted (row {row})")
-    book.save(path)
+    removals: list[tuple[str, int, PlantedProblem]] = []
+    for problem in book.planted:
+        spec, where = specs[problem.sheet], f"{problem.sheet}!{problem.cell}"
+        index = int(re.sub(r"\D", "", problem.cell)) - demo_book._header_row(spec) - 1
+        row = book.sheets[problem.sheet][index]
+        if problem.kind == "duplicate_bill":
+            removals.append((problem.sheet, index, problem))
+        elif problem.kind in _COLUMN:
+            row[_COLUMN[problem.kind]] = value = _corrected(problem)
+            done.append(f"{where}: {_said(problem.kind, value)}")
+    for sheet, index, problem in sorted(removals, key=lambda r: -r[1]):  # bottom up
+        del book.sheets[sheet][index]
+        done.append(f"{problem.sheet}!{problem.cell}: duplicate supplier bill deleted (row "
+                    f"{index + demo_book._header_row(specs[sheet]) + 1})")
+    write_input_book(path, [demo_book._layout(spec, book.sheets[spec.name])
+                            for spec in demo_book._SHEETS], demo_book._PROPERTIES)
     return done
+
+
+def _corrected(problem: PlantedProblem) -> object:
+    """The value a person would type instead of the planted one."""
+    if problem.kind == "outside_period":
+        return date.fromisoformat(f"{demo_book.PERIOD}-01")
+    if problem.kind == "unreadable_number":
+        return 1
+    base = [int(ch) for ch in str(problem.value) if ch.isdigit()][:9]
+    return demo_book._format_cpf([*base, *demo_book._cpf_check_digits(base)])
+
+
+def _said(kind: str, value: object) -> str:
+    return {"outside_period": f"dated {value}, inside the period",
+            "unreadable_number": f"quantity typed as the number {value}",
+            "invalid_tax_id": f"CPF check digits corrected ({value})"}[kind]
