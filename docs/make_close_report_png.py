@@ -31,6 +31,7 @@ def main(closed: Path, out: Path = ROOT / "docs" / "close-report.png") -> None:
         ws.page_setup.orientation = "landscape"
         ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_area = None  # the charts beside the figures too
         wb.save(copy)
         pdf = libreoffice.convert(copy, Path(folder) / "pdf", to="pdf")
         pages = int(next(line.split()[1] for line in subprocess.run(
