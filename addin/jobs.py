@@ -221,20 +221,19 @@ def verify_file(path: Path) -> tuple[list[AuditEntry], Verdict]:
 
 def payroll_job(book: Workbook, ctx: Context, period: str | None = None) -> JobResult:
     """Gross-to-net payroll of the period (engine.payroll_run): Payroll Register and Payslips,
-    the Issues sheet rewritten with validation's issues and payroll's own (cells marked), one
-    audit entry. Only the period's rows without errors are paid."""
+    the flow's issues reported like every flow's (report_flow_issues), one audit entry. Only the
+    period's rows without errors are paid."""
     from workbooks.sheets.payroll import payroll_register, payslips_output
 
     inputs = read_inputs(book, ctx, period)
     settings = inputs.settings
     run = payroll_run(inputs)
-    issues = sorted(inputs.issues + run.issues, key=issue_order)
-    summary = {**run.summary(), **summarise(inputs.data, issues)}
-    result = JobResult("process payroll", book.name, inputs.period, issues, summary)
     if run.result is not None:
         book.write_sheet(payroll_register(run, settings.functional_currency))
         book.write_sheet(payslips_output(run, settings, settings.functional_currency))
-    write_run_issues(book, inputs, run.issues)
+    issues = report_flow_issues(book, inputs, run.issues, PAYROLL_INPUTS)
+    summary = {**run.summary(), **summarise(inputs.data, issues)}
+    result = JobResult("process payroll", book.name, inputs.period, issues, summary)
     result.audit = record_audit(book, ctx, "process payroll", inputs.period, run.details())
     return result
 
@@ -261,7 +260,7 @@ def invoices_job(book: Workbook, ctx: Context, period: str | None = None) -> Job
     """Age receivables and payables as of the Period's last day and forecast 13 weeks of cash:
     AR Aging, AP Aging, Invoice Status and Cash Forecast, one audit entry. Rows with validation
     errors are left out; the Issues sheet and the marks carry validation's issues and the flow's
-    (payment.before_invoice, aging.credit_balance), as the result does."""
+    (payment.before_invoice, aging.credit_balance), reported like every flow's."""
     from workbooks.sheets.aging import aging_sheet, status_sheet
     from workbooks.sheets.cashflow import forecast_sheet
 
@@ -276,10 +275,9 @@ def invoices_job(book: Workbook, ctx: Context, period: str | None = None) -> Job
                       status_sheet(outcome.aging, column),
                       forecast_sheet(outcome.forecast, outcome.aging)):
             book.write_sheet(sheet)
-    issues = sorted(inputs.issues + (outcome.issues if outcome else []), key=issue_order)
+    issues = report_flow_issues(book, inputs, outcome.issues if outcome else [], INVOICE_INPUTS)
     result = JobResult("process invoices", book.name, inputs.period, issues,
                        summarise(inputs.data, issues))
-    write_run_issues(book, inputs, outcome.issues if outcome else [])
     if outcome is not None:
         result.summary["invoices"] = outcome.summary()
     result.audit = record_audit(book, ctx, "process invoices", inputs.period,
@@ -339,17 +337,9 @@ def report_flow_issues(book: Workbook, inputs: RunInputs, found: list[Issue],
 
 
 FLOW_ISSUES = "flow issues"  # RunInputs.memo: the issues the run's flow steps found
+PAYROLL_INPUTS = {"Payroll", "Tax Tables"}  # the sheets whose issues each flow lists
+INVOICE_INPUTS = {"Invoices", "Payments", "FX Rates"}
 
-
-def write_run_issues(book: Workbook, inputs: RunInputs, found: list[Issue]) -> None:
-    """Rewrite the Issues sheet and the marks with validation's issues and every flow issue of
-    the run so far, `found` (this step's) joined: after `process all` the sheet lists what every
-    step found, not only the last step's."""
-    reported: list[Issue] = inputs.memo.setdefault(FLOW_ISSUES, [])
-    reported.extend(found)
-    everything = sorted(inputs.issues + reported, key=issue_order)
-    book.write_sheet(issues_output(everything))
-    book.set_marks(marks_for(everything))
 
 
 # --------------------------------------------------------------------------- orders and stock

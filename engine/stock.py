@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
+from engine.collector import collector_paused
 from engine.fx import RateBook, rates_from_table
 from engine.issues import Issue, Severity
 from engine.pricing import LINE, TOTAL, price_orders
@@ -33,7 +34,7 @@ from engine.stock_inputs import (
     movements_from_table,
     order_lines_from_table,
 )
-from engine.stock_ledger import LedgerRow, SkuTotals, Status, collector_paused, run_ledger
+from engine.stock_ledger import LedgerRow, SkuTotals, Status, run_ledger
 from engine.tables import Table
 from engine.vocab import config_choice
 

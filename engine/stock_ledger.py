@@ -21,15 +21,14 @@ Stock row among them still names its SKU, without an opening balance or a reorde
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
+from engine.collector import collector_paused
 from engine.issues import Issue
 from engine.money import ZERO
 from engine.rules import rule
@@ -143,29 +142,6 @@ class Ledger:
     def allocations(self) -> dict[RowKey, Allocation]:
         """Every line's allocation by (sheet, row)."""
         return {line.source.key: self.allocation(i) for i, line in enumerate(self.lines)}
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cycle collector off while the ledger allocates its rows, then back as it was.
-
-    The pass creates a few hundred thousand small acyclic objects (rows, tuples), which are freed by
-    reference counting alone; left on, the collector rescans every live record each time the
-    young generation fills and took half of the benchmark's time for nothing.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            # Re-enabled as is, the collector's next young-generation pass would scan every
-            # object the pass made (a million in the benchmark: a quarter of a second). They are
-            # results that live on: freeze + unfreeze moves them (and whatever else is tracked)
-            # straight to the oldest generation, whose full passes are rare, without a scan.
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
 
 
 def run_ledger(items: Sequence[Item], movements: Sequence[Movement], lines: Sequence[OrderLine],
