@@ -194,8 +194,11 @@ class CalcWorkbook:
             self._database_range(ws, table.name, table.first_row, table.last_row - table.totals,
                                  table.last_col)
         self._widths(ws, sheet, layout)
+        stem = re.sub(r"\W", "_", sheet.name)
         for index, laid in enumerate(layout.charts):
-            self._chart(ws, laid, f"BO_Chart{index + 1}")
+            # chart (embedded object) names are the document's, not the sheet's: two sheets with a
+            # "BO_Chart1" each make Calc refuse the second (RuntimeException in addNewByName)
+            self._chart(ws, laid, f"BO_{stem}_Chart{index + 1}")
 
     def _chart(self, ws: Any, laid: LaidChart, name: str) -> None:
         """A chart over the block's columns (categories first, headers as series names),
