@@ -7,6 +7,7 @@
 # with one line naming the command. macOS: LibreOffice bundles its own Python and pyuno, nothing
 # to install (the SDK, for unoidl-write, is a separate download and optional).
 set -euo pipefail
+. "$(dirname "$0")/apt-install.sh"
 
 if [ "$(uname -s)" = Darwin ]; then
   exit 0  # LibreOffice.app bundles Python with uno
@@ -21,22 +22,9 @@ have_all() {
 have_all && exit 0
 
 debian_packages="python3-uno libreoffice-script-provider-python libreoffice-dev"
-install_debian() {
-  echo "Installing LibreOffice's Python support for the tests ($debian_packages)..." >&2
-  DEBIAN_FRONTEND=noninteractive $1 apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $1 apt-get install -y -qq --no-install-recommends \
-    $debian_packages >/dev/null
-}
 
 if command -v apt-get >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    install_debian ""
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    install_debian "sudo -n env DEBIAN_FRONTEND=noninteractive"
-  else
-    echo "make test: LibreOffice's Python support is missing; run: sudo apt-get install --no-install-recommends $debian_packages" >&2
-    exit 1
-  fi
+  apt_install "LibreOffice's Python support" $debian_packages
 else
   echo "make test: install LibreOffice's Python support (pyuno: 'import uno' in /usr/bin/python3) and the LibreOffice SDK (unoidl-write), then rerun make test" >&2
   exit 1

@@ -3,28 +3,16 @@
 # real spreadsheet application. Installs it when it can (apt-get as root, `sudo -n apt-get`,
 # Homebrew on macOS); otherwise stops at once with one line naming the command to run.
 set -euo pipefail
+. "$(dirname "$0")/apt-install.sh"
 
 if command -v soffice >/dev/null 2>&1 || [ -x /Applications/LibreOffice.app/Contents/MacOS/soffice ]; then
   exit 0
 fi
 
 debian_packages="libreoffice-calc-nogui poppler-utils fonts-crosextra-carlito"
-install_debian() {
-  echo "Installing LibreOffice for the tests ($debian_packages)..." >&2
-  DEBIAN_FRONTEND=noninteractive $1 apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $1 apt-get install -y -qq --no-install-recommends \
-    $debian_packages >/dev/null
-}
 
 if command -v apt-get >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    install_debian ""
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    install_debian "sudo -n env DEBIAN_FRONTEND=noninteractive"
-  else
-    echo "make test: LibreOffice is missing; run: sudo apt-get install --no-install-recommends $debian_packages" >&2
-    exit 1
-  fi
+  apt_install "LibreOffice" $debian_packages
 elif [ "$(uname -s)" = Darwin ] && command -v brew >/dev/null 2>&1; then
   echo "Installing LibreOffice for the tests (brew install --cask libreoffice)..." >&2
   brew install --cask libreoffice >/dev/null
