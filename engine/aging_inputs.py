@@ -28,8 +28,23 @@ BoolArray = npt.NDArray[np.bool_]
 _FAST_CENTS_LIMIT = 1e13
 
 
+class _SourceRows:
+    """Rows that know their Excel row numbers and column letters (the inputs below)."""
+
+    row: Int64Array
+    letters: Mapping[str, str]
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    def cell(self, column: str, row: int) -> str:
+        """The source cell of a value ("F7"), or "" when the column's letter is unknown."""
+        letter = self.letters.get(column)
+        return f"{letter}{row}" if letter else ""
+
+
 @dataclass(frozen=True)
-class InvoiceInputs:
+class InvoiceInputs(_SourceRows):
     """Invoices, one entry per row, positionally aligned; text columns are Arrow string Series
     (see arrow_text). `kind` is "AR" or "AP"; `currency` the ISO code (blank already replaced
     by the functional currency)."""
@@ -46,17 +61,9 @@ class InvoiceInputs:
     sheet: str = "Invoices"
     letters: Mapping[str, str] = field(default_factory=dict)
 
-    def __len__(self) -> int:
-        return len(self.row)
-
-    def cell(self, column: str, row: int) -> str:
-        """The source cell of a value ("F7"), or "" when the column's letter is unknown."""
-        letter = self.letters.get(column)
-        return f"{letter}{row}" if letter else ""
-
 
 @dataclass(frozen=True)
-class PaymentInputs:
+class PaymentInputs(_SourceRows):
     """Payments, positionally aligned. `currency` is "" when blank (the invoice's currency)."""
 
     kind: pd.Series
@@ -68,14 +75,6 @@ class PaymentInputs:
     row: Int64Array
     sheet: str = "Payments"
     letters: Mapping[str, str] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return len(self.row)
-
-    def cell(self, column: str, row: int) -> str:
-        """The source cell of a value ("A7"), or "" when the column's letter is unknown."""
-        letter = self.letters.get(column)
-        return f"{letter}{row}" if letter else ""
 
 
 INVOICE_REQUIRED = ("Invoice No", "Type", "Party", "Issue Date", "Due Date", "Amount")
