@@ -13,7 +13,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from engine.errors import UnsafeWrite
 from workbooks.layout import LaidCell, LaidChart, Layout, lay_out, number_format
 from workbooks.memory import EXCEL_ERRORS, cells_to_grid
 from workbooks.model import (
@@ -27,23 +26,21 @@ from workbooks.model import (
     TableRange,
     column_letter,
 )
+from workbooks.open_book import OWNED_KEY, STATE_SHEET, OpenBook
 
-STATE_SHEET = "_BackOffice"
 EXCEL_FORMATS = {CellKind.MONEY: "#,##0.00", CellKind.DATE: "yyyy-mm-dd", CellKind.INTEGER: "0",
                  CellKind.PERCENT: "0.00%", CellKind.TEXT: "@", CellKind.NUMBER: "General"}
 MARK_COLOURS = {"error": (255, 199, 206), "warning": (255, 235, 156)}
 _VERY_HIDDEN = 2  # xlSheetVeryHidden
-OWNED_KEY = "owned sheet"  # the state sheet's keys, as the file adapter's (workbooks/xlsx_file.py)
 MARK_KEY = "live mark"  # ours alone: the file adapter's "mark" rows hold style indexes
 
 
-class LiveWorkbook:
+class LiveWorkbook(OpenBook):
     """A workbook open in Excel, reached through an xlwings Book (e.g. xw.Book.caller())."""
 
     def __init__(self, book: Any) -> None:
+        super().__init__()
         self.book = book
-        self.staged: dict[str, OutputSheet] = {}
-        self.staged_marks: list[Mark] | None = None
 
     @property
     def name(self) -> str:
@@ -62,45 +59,17 @@ class LiveWorkbook:
         tables = [_table_range(t) for t in ws.tables]
         return cells_to_grid(sheet, values, used.row, used.column, tables, EXCEL_ERRORS)
 
-    def write_sheet(self, sheet: OutputSheet) -> None:
-        """Stage an output sheet."""
-        self.staged[sheet.name] = sheet
-
-    def set_marks(self, marks: list[Mark]) -> None:
-        """Stage this run's marks."""
-        self.staged_marks = list(marks)
-
-    def save(self) -> list[str]:
-        """Write the staged sheets and marks into the open book."""
-        state = self._state()
-        owned: dict[str, list[Any]] = state["owned"]  # casefolded name -> its state row
-        existing = {n.casefold(): n for n in self.sheet_names()}  # Excel ignores case in names
-        for name in self.staged:
-            found = existing.get(name.casefold())
-            if found is not None and name.casefold() not in owned:
-                raise UnsafeWrite(f'The sheet "{found}" was not made by Back Office; rename it '
-                                  "so the results can be written.")
-        for sheet in self.staged.values():
-            self._write(sheet)
-        if self.staged_marks is not None:
-            state["marks"] = self._apply_marks(state["marks"], self.staged_marks)
-        for name in [*self.staged, STATE_SHEET]:
-            owned.setdefault(name.casefold(), [OWNED_KEY, name])
-        self._save_state(state)
-        written, self.staged, self.staged_marks = list(self.staged), {}, None
-        return written
-
-    def _write(self, sheet: OutputSheet) -> None:
-        names = [s.name.casefold() for s in self.book.sheets]
-        if sheet.name.casefold() in names:
-            ws = self.book.sheets[sheet.name]
+    def _write(self, sheet: OutputSheet, existing: str | None) -> None:
+        if existing is not None:
+            ws = self.book.sheets[existing]
             for table in list(ws.tables):
                 _delete_table(table)
             for chart in list(ws.charts):  # Clear All leaves charts in place
                 chart.delete()
             ws.clear()
         else:
-            ws = self.book.sheets.add(sheet.name, after=self.book.sheets[len(names) - 1])
+            last = len(list(self.book.sheets)) - 1
+            ws = self.book.sheets.add(sheet.name, after=self.book.sheets[last])
         layout = lay_out(sheet)
         grid: list[list[object]] = [[None] * layout.last_col for _ in range(layout.last_row)]
         formulas = []

@@ -21,13 +21,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from engine.errors import UnsafeWrite
 from workbooks.layout import LaidCell, LaidChart, Layout, lay_out, number_format
 from workbooks.memory import ExcelError, cells_to_grid
 from workbooks.model import CellKind, ChartKind, Formula, Grid, Mark, OutputSheet, TableRange, column_letter
+from workbooks.open_book import OWNED_KEY, STATE_SHEET, OpenBook
 
-STATE_SHEET = "_BackOffice"
-OWNED_KEY, MARK_KEY = "owned sheet", "live mark"  # the state sheet's keys, as live Excel's
+MARK_KEY = "live mark"  # the state sheet's keys, as live Excel's
 MARK_COLOURS = {"error": 0xFFC7CE, "warning": 0xFFEB9C}
 NO_FILL = -1  # CellBackColor of a cell without a fill
 # Calc's error codes (FormulaError) -> what Excel shows.
@@ -60,13 +59,12 @@ def _struct(name: str, **fields: Any) -> Any:
     return value
 
 
-class CalcWorkbook:
+class CalcWorkbook(OpenBook):
     """A spreadsheet document open in LibreOffice Calc (an XSpreadsheetDocument)."""
 
     def __init__(self, document: Any) -> None:
+        super().__init__()
         self.document = document
-        self.staged: dict[str, OutputSheet] = {}
-        self.staged_marks: list[Mark] | None = None
 
     @property
     def name(self) -> str:
@@ -139,34 +137,6 @@ class CalcWorkbook:
         return tables
 
     # ----------------------------------------------------------------------------- writing
-
-    def write_sheet(self, sheet: OutputSheet) -> None:
-        """Stage an output sheet."""
-        self.staged[sheet.name] = sheet
-
-    def set_marks(self, marks: list[Mark]) -> None:
-        """Stage this run's marks."""
-        self.staged_marks = list(marks)
-
-    def save(self) -> list[str]:
-        """Write the staged sheets and marks into the open document (not to disk)."""
-        state = self._state()
-        owned: dict[str, list[Any]] = state["owned"]
-        existing = {n.casefold(): n for n in self.sheet_names()}
-        for name in self.staged:
-            found = existing.get(name.casefold())
-            if found is not None and name.casefold() not in owned:
-                raise UnsafeWrite(f'The sheet "{found}" was not made by Back Office; rename it '
-                                  "so the results can be written.")
-        for sheet in self.staged.values():
-            self._write(sheet, existing.get(sheet.name.casefold()))
-        if self.staged_marks is not None:
-            state["marks"] = self._apply_marks(state["marks"], self.staged_marks)
-        for name in [*self.staged, STATE_SHEET]:
-            owned.setdefault(name.casefold(), [OWNED_KEY, name])
-        self._save_state(state)
-        written, self.staged, self.staged_marks = list(self.staged), {}, None
-        return written
 
     def _write(self, sheet: OutputSheet, existing: str | None) -> None:
         sheets = self.document.Sheets
