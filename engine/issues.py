@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Severity(StrEnum):
@@ -38,6 +39,7 @@ class Issue:
         return data
 
 
+@lru_cache(maxsize=256)  # a journal asks once per posting, for a handful of sheets
 def quote_sheet(name: str) -> str:
     """A sheet name as it appears in a reference: quoted unless plain letters/digits/_."""
     if name.replace("_", "").isalnum() and not name[0].isdigit():

@@ -3,7 +3,7 @@
 A journal is records in and records out, like beancount's booking stage: the posting builders
 (engine/postings.py) turn the flows' results into `Entry`s; `Journal.of` orders and numbers
 them. An entry balances to the cent by construction (its last leg is what the others leave,
-e.g. revenue = gross − tax); `Entry` asserts it, because an unbalanced entry is a bug, never a
+e.g. revenue = gross − tax); `entry` asserts it, because an unbalanced entry is a bug, never a
 user mistake. Amounts are int cents (debit positive, credit negative): exact, and cheap at the
 benchmark's half a million postings.
 
@@ -71,9 +71,10 @@ class Posting(NamedTuple):
         return from_cents(max(-self.cents, 0))
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """A balanced journal entry. `number` is given when the journal is ordered (1, 2, ...)."""
+class Entry(NamedTuple):
+    """A balanced journal entry. `number` is given when the journal is ordered (1, 2, ...).
+    Made by `entry`, which asserts the balance. (A named tuple: a close makes one per order
+    line, and a frozen dataclass is several times slower to build and renumber.)"""
 
     day: date
     kind: str
@@ -81,9 +82,6 @@ class Entry:
     memo: str
     postings: tuple[Posting, ...]
     number: int = 0
-
-    def __post_init__(self) -> None:
-        assert sum(p.cents for p in self.postings) == 0, f"unbalanced entry: {self}"
 
     def sort_key(self) -> tuple[object, ...]:
         """Content order: date, kind, reference, then the postings themselves."""
@@ -95,7 +93,11 @@ def entry(day: date, kind: str, reference: str, memo: str, origin: Origin | None
           *legs: tuple[str, int]) -> Entry | None:
     """An entry from (account, cents) legs, zero legs left out; None when nothing is left."""
     postings = tuple(Posting(account, cents, origin) for account, cents in legs if cents)
-    return Entry(day, kind, reference, memo, postings) if postings else None
+    if not postings:
+        return None
+    made = Entry(day, kind, reference, memo, postings)
+    assert sum(p.cents for p in postings) == 0, f"unbalanced entry: {made}"
+    return made
 
 
 @dataclass
@@ -125,8 +127,7 @@ class Journal:
            cutoff: list[CutOff] | None = None) -> Journal:
         """The entries in content order, numbered from 1."""
         ordered = sorted(entries, key=Entry.sort_key)
-        numbered = [Entry(e.day, e.kind, e.reference, e.memo, e.postings, n)
-                    for n, e in enumerate(ordered, start=1)]
+        numbered = [Entry(*e[:5], n) for n, e in enumerate(ordered, start=1)]
         return cls(period, numbered, list(issues or []),
                    sorted(cutoff or [], key=lambda c: (c.issue_date, c.kind, c.invoice_no)))
 

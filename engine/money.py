@@ -59,12 +59,12 @@ def to_decimal(value: Decimal | int | float | str) -> Decimal:
 
 def to_cents(amount: Decimal) -> int:
     """An amount as integer cents, rounded half-up first."""
-    return int(round_money(amount) * CENTS_PER_UNIT)
+    return int(round_money(amount).scaleb(2))
 
 
 def from_cents(cents: int) -> Decimal:
     """Integer cents as a Decimal amount with two places."""
-    return (Decimal(cents) / CENTS_PER_UNIT).quantize(CENT)
+    return Decimal(cents).scaleb(-2)  # exact: 123456 -> 1234.56, 0 -> 0.00
 
 
 def from_units(units: int, scale: int) -> Decimal:

@@ -107,12 +107,50 @@ class LaidChart:
     value_cols: list[int]
 
 
+@dataclass(frozen=True)
+class LaidRows:
+    """A block's data rows, placed from sheet row `first_row` but not cut into LaidCells: a
+    big sheet's millions of cells are rendered straight from the block's rows, column by column
+    (`workbooks.xlsx.sheetxml`); `cells()` gives them one by one to adapters that want them."""
+
+    first_row: int
+    block: Block
+    kinds: list[CellKind]
+    currencies: list[str]
+    headers: list[str]
+
+    @property
+    def last_row(self) -> int:
+        """The last row holding a value (`first_row - 1` when none does)."""
+        rows = self.block.rows
+        for r in range(len(rows) - 1, -1, -1):
+            if any(not _blank(value) for value in rows[r]):
+                return self.first_row + r
+        return self.first_row - 1
+
+    def cells(self) -> list[LaidCell]:
+        """Every non-blank cell, row by row."""
+        return [cell for r in range(len(self.block.rows)) for cell in self.row_cells(r)
+                if cell is not None]
+
+    def row_cells(self, r: int) -> list[LaidCell | None]:
+        """Data row r's cells (None where blank)."""
+        kinds, currencies, headers = self.kinds, self.currencies, self.headers
+        bold, links, row = r in self.block.bold_rows, self.block.links, self.first_row + r
+        return [None if _blank(value) else
+                LaidCell(row, c + 1, value, kinds[c], currencies[c], bold, False,
+                         links.get((r, c)) if links else None, headers[c])
+                for c, value in enumerate(self.block.rows[r])]
+
+
 @dataclass
 class Layout:
-    """An OutputSheet laid out."""
+    """An OutputSheet laid out: `rows` holds the headings, header and totals rows cell by cell,
+    `data` every block's data rows (see `LaidRows`)."""
 
     name: str
     rows: dict[int, list[LaidCell]] = field(default_factory=dict)
+    data: list[LaidRows] = field(default_factory=list)
     widths: list[float] = field(default_factory=list)
     tables: list[LaidTable] = field(default_factory=list)
     charts: list[LaidChart] = field(default_factory=list)
@@ -124,7 +162,17 @@ class Layout:
 
     def cells(self) -> list[LaidCell]:
         """Every cell, row by row."""
-        return [cell for r in sorted(self.rows) for cell in self.rows[r]]
+        by_row = {r: list(cells) for r, cells in self.rows.items()}
+        for laid in self.data:
+            for cell in laid.cells():
+                by_row.setdefault(cell.row, []).append(cell)
+        return [cell for r in sorted(by_row) for cell in by_row[r]]
+
+    @property
+    def first_row(self) -> int:
+        """The first row holding a value (1 for an empty sheet)."""
+        firsts = [*self.rows, *(d.first_row for d in self.data if d.last_row >= d.first_row)]
+        return min(firsts, default=1)  # a block's header row comes before its data anyway
 
     @property
     def print_area(self) -> str:
@@ -147,16 +195,20 @@ def lay_out(sheet: OutputSheet, table_names: list[str] | None = None) -> Layout:
         table = next(names) if block.table else None
         _lay_block(layout, sheet, block, place.header_row, table)
     layout.last_col = max(len(b.columns) for b in blocks) if blocks else 1
-    layout.last_row = max([1, *layout.rows])
+    layout.last_row = max([1, *layout.rows, *(d.last_row for d in layout.data)])
     layout.widths = [_width(blocks, c) for c in range(layout.last_col)]
     layout.charts = [_lay_chart(sheet, chart, layout) for chart in sheet.charts]
     return layout
 
 
+def _blank(value: OutputValue) -> bool:
+    """An empty cell: nothing is written for None or ""."""
+    return value is None or (isinstance(value, str) and value == "")
+
+
 def _put(layout: Layout, cell: LaidCell) -> None:
-    if cell.value is None or (isinstance(cell.value, str) and cell.value == ""):
-        return
-    layout.rows.setdefault(cell.row, []).append(cell)
+    if not _blank(cell.value):
+        layout.rows.setdefault(cell.row, []).append(cell)
 
 
 def _lay_block(layout: Layout, sheet: OutputSheet, block: Block, header_row: int,
@@ -164,17 +216,10 @@ def _lay_block(layout: Layout, sheet: OutputSheet, block: Block, header_row: int
     headers = [c.header for c in block.columns]
     for c, header in enumerate(headers, start=1):
         _put(layout, LaidCell(header_row, c, header, bold=table is None, field="header"))
-    kinds = [c.kind for c in block.columns]
-    currencies = [c.currency or sheet.currency for c in block.columns]
-    bold, links = block.bold_rows, block.links
-    for r, values in enumerate(block.rows):  # the hot loop of a big sheet: kept lean
-        row = header_row + 1 + r
-        cells = [LaidCell(row, c + 1, value, kinds[c], currencies[c], r in bold, False,
-                          links.get((r, c)) if links else None, headers[c])
-                 for c, value in enumerate(values) if value is not None and not
-                 (isinstance(value, str) and value == "")]
-        if cells:
-            layout.rows.setdefault(row, []).extend(cells)
+    if block.rows:
+        layout.data.append(LaidRows(header_row + 1, block, [c.kind for c in block.columns],
+                                    [c.currency or sheet.currency for c in block.columns],
+                                    headers))
     last = header_row + block.data_rows
     sums = frozenset(headers.index(h) for h in block.totals)
     if block.totals:
@@ -210,14 +255,20 @@ def column_total(block: Block, index: int) -> int | Decimal:
     sees them: text and blanks left out. Floats enter through their shortest text, never as
     binary fractions."""
     total = Decimal(0)
-    for row in block.rows:
-        value = row[index] if index < len(row) else None
-        if isinstance(value, Formula):
-            value = value.cached
-        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-            continue
-        total += Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    values = [row[index] if index < len(row) else None for row in block.rows]
+    if all(type(value) in _DECIMAL_OR_BLANK for value in values):  # the usual money column
+        total = sum((value for value in values if type(value) is Decimal), total)
+    else:
+        for value in values:
+            if isinstance(value, Formula):
+                value = value.cached
+            if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+                continue
+            total += Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     return int(total) if total == total.to_integral_value() and total.as_tuple().exponent == 0 else total
+
+
+_DECIMAL_OR_BLANK = (Decimal, str, type(None))
 
 
 def table_header(header: str) -> str:

@@ -309,7 +309,7 @@ class MemoryWorkbook:
         for cell in layout.cells():  # a formula reads as its cached value, as from a file
             value = cell.value.cached if isinstance(cell.value, Formula) else cell.value
             values[cell.row - 1][cell.col - 1] = value
-        first = min(layout.rows, default=1)
+        first = layout.first_row
         tables = [TableRange(t.name, t.first_row, 1, t.last_row - t.totals, t.last_col)
                   for t in layout.tables]  # a totals row is not data
         return cells_to_grid(sheet, values[first - 1:], first, 1, tables)

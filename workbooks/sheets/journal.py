@@ -8,6 +8,8 @@ same."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from engine.accounts import Chart
 from engine.journal import Journal
 from engine.money import from_cents
@@ -23,6 +25,7 @@ from workbooks.model import (
 )
 
 JOURNAL_SHEET, TRIAL_BALANCE_SHEET = "Journal", "Trial Balance"
+_NONE = from_cents(0)  # the other side of a posting: 0.00
 _M = CellKind.MONEY
 JOURNAL_COLUMNS = [
     OutputColumn("Entry", CellKind.INTEGER, 8), OutputColumn("Date", CellKind.DATE, 12),
@@ -41,12 +44,16 @@ def journal_output(journal: Journal, chart: Chart, currency: str) -> OutputSheet
     """The Journal sheet: every posting of every entry, in entry order."""
     rows: list[list[OutputValue]] = []
     links: dict[tuple[int, int], str] = {}
-    for n, (e, p) in enumerate(journal.postings()):
-        source = p.origin.address if p.origin else ""
-        rows.append([e.number, e.day, p.account, chart.name(p.account), p.debit, p.credit,
-                     source, e.reference, f"{e.kind}: {e.memo}"])
-        if p.origin:
-            links[(n, 6)] = source
+    name = cache(chart.name)
+    for e in journal.entries:  # a row a posting: hundreds of thousands in a big close
+        memo = f"{e.kind}: {e.memo}"
+        for p in e.postings:
+            cents, source = p.cents, p.origin.address if p.origin else ""
+            if source:
+                links[(len(rows), 6)] = source
+            rows.append([e.number, e.day, p.account, name(p.account),
+                         from_cents(cents) if cents > 0 else _NONE,
+                         from_cents(-cents) if cents < 0 else _NONE, source, e.reference, memo])
     sheet = OutputSheet(JOURNAL_SHEET, currency=currency, table_name="BO_Journal")
     sheet.add(Block(JOURNAL_COLUMNS, rows, links=links, totals=("Debit", "Credit"),
                     table_name="BO_Journal"))
