@@ -168,6 +168,17 @@ class Layout:
                 by_row.setdefault(cell.row, []).append(cell)
         return [cell for r in sorted(by_row) for cell in by_row[r]]
 
+    def cells_in(self, first_row: int, last_row: int, cols: set[int]) -> list[LaidCell]:
+        """The cells of rows first_row..last_row in the given columns (1-based), without laying
+        out the rest of a big sheet."""
+        found = [cell for r in range(first_row, last_row + 1) for cell in self.rows.get(r, ())
+                 if cell.col in cols]
+        for laid in self.data:
+            low, high = max(first_row, laid.first_row), min(last_row, laid.last_row)
+            found += [cell for r in range(low - laid.first_row, high - laid.first_row + 1)
+                      for cell in laid.row_cells(r) if cell is not None and cell.col in cols]
+        return found
+
     @property
     def first_row(self) -> int:
         """The first row holding a value (1 for an empty sheet)."""
@@ -256,7 +267,7 @@ def column_total(block: Block, index: int) -> int | Decimal:
     binary fractions."""
     total = Decimal(0)
     values = [row[index] if index < len(row) else None for row in block.rows]
-    if all(type(value) in _DECIMAL_OR_BLANK for value in values):  # the usual money column
+    if set(map(type, values)) <= _DECIMAL_OR_BLANK:  # the usual money column
         total = sum((value for value in values if type(value) is Decimal), total)
     else:
         for value in values:
@@ -268,7 +279,7 @@ def column_total(block: Block, index: int) -> int | Decimal:
     return int(total) if total == total.to_integral_value() and total.as_tuple().exponent == 0 else total
 
 
-_DECIMAL_OR_BLANK = (Decimal, str, type(None))
+_DECIMAL_OR_BLANK = frozenset({Decimal, str, type(None)})
 
 
 def table_header(header: str) -> str:

@@ -35,6 +35,7 @@ from engine.errors import UnreadableWorkbook, UnsafeWrite
 from workbooks.layout import LaidTable, Layout, lay_out
 from workbooks.model import Grid, Mark, OutputColumn, OutputSheet, OutputValue, text_column
 from workbooks.safe_save import BACKUP_DIR, Fingerprint, fingerprint, replace_safely
+from workbooks.xlsx import forked
 from workbooks.xlsx.charts import CT_CHART, CT_DRAWING, RT_DRAWING, make_charts
 from workbooks.xlsx.mark_surgery import MarkState, PackageEdit, apply_marks
 from workbooks.xlsx.ooxml import (
@@ -55,7 +56,7 @@ from workbooks.xlsx.ooxml import (
 )
 from workbooks.xlsx.package import Package, SheetEntry, read_package, unreadable_part
 from workbooks.xlsx.screening import inspect_file
-from workbooks.xlsx.sheetxml import render_sheet, render_table
+from workbooks.xlsx.sheetxml import cell_count, register_styles, render_sheet, render_table
 from workbooks.xlsx.styles import StyleBook
 from workbooks.xlsx.zipcopy import BIG_PART, Inflated, Part, inflate_ahead, rewrite_zip
 
@@ -63,6 +64,7 @@ STATE_SHEET = "_BackOffice"
 PRINT_AREA = "_xlnm.Print_Area"
 RT_CALC_CHAIN = REL + "/calcChain"
 PREFETCH_BUDGET = 1 << 30  # sheet XML held inflated ahead of a save, at most (bytes)
+FORK_CELLS = 500_000  # a sheet this big (data cells) is rendered by a forked child, beside the rest
 _ERROR_NAMES = {"Div0": "#DIV/0!", "NA": "#N/A", "Value": "#VALUE!", "Ref": "#REF!",
                 "Name": "#NAME?", "Num": "#NUM!", "Null": "#NULL!", "GettingData": "#GETTING_DATA"}
 _ERROR_DETAIL = re.compile(r"Error\((\w+)\)")
@@ -317,6 +319,7 @@ class _Surgery:
         self.taken = set(package.members)
         self.replaced: list[SheetEntry] = []  # sheets rewritten in this save
         self.table_names_now: set[str] = set()  # table names given in this save
+        self.to_render: list[tuple[str, Layout, str | None]] = []  # (part, layout, drawing rId)
         self.edit = PackageEdit(self.zf, package, self.types, self.styles, self.parts,
                                 self.removed, self.taken, dict(prefetched or {}))
 
@@ -328,6 +331,7 @@ class _Surgery:
         state_entry = self.package.sheet(STATE_SHEET)
         ids[STATE_SHEET] = state_entry.sheet_id if state_entry else self._next_sheet_id()
         self._put(state(ids))
+        self._render()
         self._prune_calc_chain()
         wb = self.package.workbook_part
         self.parts[wb] = serialise(self.workbook, self.zf.read(wb))
@@ -366,8 +370,7 @@ class _Surgery:
         if layout.charts:
             rels.append((RT_DRAWING, self._put_charts(layout)))
             drawing_rid = f"rId{len(rels)}"
-        self.parts[part] = render_sheet(layout, self.styles, date1904=self.package.date1904,
-                                        drawing_rid=drawing_rid)
+        self.to_render.append((part, layout, drawing_rid))
         if rels:
             self.parts[rels_path(part)] = _rels_xml(part, rels)
         elif rels_path(part) in self.package.members:
@@ -376,6 +379,41 @@ class _Surgery:
         if sheet.name == STATE_SHEET:
             self._hide(sheet.name)
         return sheet_id
+
+    def _render(self) -> None:
+        """The XML of every sheet put. The biggest, when big, is rendered by a forked child on
+        another core while this process renders the rest (workbooks/xlsx/forked.py); should the
+        child fail, it is rendered here, as any other."""
+        todo = sorted(self.to_render, key=lambda job: cell_count(job[1]), reverse=True)
+        pending = None
+        if todo and cell_count(todo[0][1]) >= FORK_CELLS:
+            # Its styles looked up first, forked or not, so the file is the same either way.
+            register_styles(todo[0][1], self.styles)
+            pending = self._render_forked(*todo[0])
+        for part, layout, rid in todo[1:] if pending else todo:
+            self.parts[part] = self._render_sheet(layout, rid)
+        if pending:
+            part, layout, rid = todo[0]
+            data = pending.result()
+            self.parts[part] = data if data is not None else self._render_sheet(layout, rid)
+
+    def _render_sheet(self, layout: Layout, drawing_rid: str | None) -> bytes:
+        return render_sheet(layout, self.styles, date1904=self.package.date1904,
+                            drawing_rid=drawing_rid)
+
+    def _render_forked(self, part: str, layout: Layout, drawing_rid: str | None
+                       ) -> forked.Pending | None:
+        """Start rendering `layout` in a child, its styles looked up already: the child's copy
+        of the style book must not need a new one (it fails if it does)."""
+        known = self.styles.looked_up
+
+        def work() -> bytes:
+            data = self._render_sheet(layout, drawing_rid)
+            if self.styles.looked_up != known:
+                raise RuntimeError(f"{part}: a style the parent does not have")
+            return data
+
+        return forked.start(work)
 
     def _put_table(self, table: LaidTable, old_tables: list[str], index: int) -> str:
         """A table part: the old sheet's own (same id) while it had as many, else a new one."""

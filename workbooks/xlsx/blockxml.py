@@ -59,6 +59,21 @@ def render_rows(data: LaidRows, styles: StyleBook, sheet: str, epoch: date,
     return list(chain.from_iterable(zip(opens, *columns, repeat("</row>"))))
 
 
+def register_styles(data: LaidRows, styles: StyleBook) -> None:
+    """Look up, ahead of `render_rows`, the styles its fast paths can ask for: text, date and
+    each column's number format (a forked child renders with a copy of the styles: whatever it
+    adds is lost, so it must add nothing)."""
+    styles.cell_style(CellKind.TEXT)
+    styles.cell_style(CellKind.DATE)
+    for c in range(len(data.headers)):
+        _number_style(c, data, styles)
+    for r in data.block.bold_rows:
+        if r < len(data.block.rows):
+            for cell in data.row_cells(r):
+                if cell is not None:
+                    cell_xml(cell, styles, "", EPOCH)
+
+
 def _hyperlinks(links: dict[tuple[int, int], str], columns: list[list[str]],
                 numbers: list[str]) -> list[str]:
     """The <hyperlink> elements of the linked cells that hold a value."""

@@ -56,8 +56,10 @@ def make_charts(layout: Layout) -> ChartParts:
     sheet = book.add_worksheet(layout.name)
     for index, width in enumerate(layout.widths):
         sheet.set_column(index, index, width)
-    for cell in layout.cells():  # the values, so XlsxWriter caches them in the charts
-        _write(sheet, cell.row - 1, cell.col - 1, cell.value)
+    for laid in layout.charts:  # the values, so XlsxWriter caches them in the charts
+        for cell in layout.cells_in(laid.header_row, laid.last_row,
+                                    {laid.category_col, *laid.value_cols}):
+            _write(sheet, cell.row - 1, cell.col - 1, cell.value)
     for laid in layout.charts:
         chart = book.add_chart({"type": str(laid.chart.kind)})
         _add_series(chart, layout.name, laid)

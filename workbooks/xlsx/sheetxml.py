@@ -13,6 +13,7 @@ from xml.sax.saxutils import quoteattr
 from engine.errors import UnsafeWrite
 from workbooks.layout import LaidCell, LaidRows, LaidTable, Layout, table_header
 from workbooks.model import column_letter
+from workbooks.xlsx.blockxml import register_styles as register_rows_styles
 from workbooks.xlsx.blockxml import render_rows
 from workbooks.xlsx.cellxml import EPOCH, EPOCH_1904, cell_xml
 from workbooks.xlsx.ooxml import MAIN, REL
@@ -73,6 +74,20 @@ def render_sheet(layout: Layout, styles: StyleBook, date1904: bool = False,
         out.append(f'<tableParts count="{len(layout.tables)}">{parts}</tableParts>')
     out.append("</worksheet>")
     return "".join(out).encode("utf-8")
+
+
+def register_styles(layout: Layout, styles: StyleBook) -> None:
+    """Look up every style `render_sheet` is expected to ask for (see blockxml.register_styles)."""
+    for cells in layout.rows.values():
+        for cell in cells:
+            cell_xml(cell, styles, layout.name, EPOCH)
+    for data in layout.data:
+        register_rows_styles(data, styles)
+
+
+def cell_count(layout: Layout) -> int:
+    """Cells of the blocks' data rows (what rendering a sheet costs)."""
+    return sum(len(d.block.rows) * len(d.headers) for d in layout.data)
 
 
 def _in_row_order(layout: Layout) -> Iterator[LaidRows | tuple[int, list[LaidCell]]]:

@@ -74,6 +74,11 @@ class StyleBook:
         self._cell_styles[key] = self._xf(numfmt=numfmt, font=font, quote_prefix=quoted)
         return self._cell_styles[key]
 
+    @property
+    def looked_up(self) -> int:
+        """How many cell styles were asked for so far (it grows when a new one is)."""
+        return len(self._cell_styles)
+
     def mark_style(self, base_xf: int, level: str) -> int:
         """A copy of cell format `base_xf` with the mark's fill (number format etc. kept)."""
         xfs = self._section("cellXfs")
