@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Kind(StrEnum):
@@ -84,6 +85,7 @@ class SheetSpec:
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
+@lru_cache(maxsize=1 << 16)  # vocabulary cells (Kind, Type, Currency) repeat on every row
 def normalise(text: str) -> str:
     """Case-, accent-, space- and punctuation-insensitive form of a header or sheet name."""
     decomposed = unicodedata.normalize("NFKD", text)

@@ -292,3 +292,12 @@ def test_openxml_audit_finds_no_error_in_our_parts(tmp_path):
     done = subprocess.run([str(ROOT / ".venv/bin/openxml-audit"), str(path)], capture_output=True,
                           text=True, timeout=120)
     assert "Errors: 0" in done.stdout, done.stdout + done.stderr
+
+
+def test_add_places_each_block_where_a_full_pass_does():
+    sheet = OutputSheet("Payslips")
+    returned = [sheet.add(Block([OutputColumn("Item")], [["x"]] * (i % 4), heading="H" * (i % 2),
+                                totals=("Item",) * (i % 3 == 0), table=i % 5 != 0))
+                for i in range(40)]
+    assert returned == sheet.places() and sheet.places()[39] == sheet.place(39)
+    assert [p.header_row for p in returned[:4]] == [1, 5, 8, 13]

@@ -196,8 +196,7 @@ def lay_out(sheet: OutputSheet, table_names: list[str] | None = None) -> Layout:
     blocks = sheet.all_blocks()
     names = iter(table_names or sheet.table_names())
     layout = Layout(sheet.name, freeze_header=not sheet.blocks, printable=sheet.printable)
-    for index, block in enumerate(blocks):
-        place = sheet.place(index)
+    for index, (block, place) in enumerate(zip(blocks, sheet.places(), strict=True)):
         if block.page_break_before and index:
             layout.row_breaks.append(place.heading_row or place.header_row)
         if block.heading:

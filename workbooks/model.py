@@ -292,15 +292,26 @@ class OutputSheet:
     charts: list[Chart] = field(default_factory=list)
     currency: str = ""
     printable: bool = False
+    _next_row: int | None = field(default=None, repr=False, compare=False)  # see `add`
+    _added: int = field(default=0, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.table_name:
             self.table_name = "BO_" + "".join(ch for ch in self.name if ch.isalnum())
 
     def add(self, block: Block) -> BlockPlace:
-        """Append a block; returns where it lands."""
+        """Append a block; returns where it lands (a block is final once added: the next one
+        is placed below it as it is then, without going over every block again)."""
+        if self._next_row is None or self._added != len(self.blocks):
+            last = self.places()[-1] if self.blocks else None
+            self._next_row = ((last.heading_row or last.header_row) + last.block.height + 1
+                              if last else 1)
         self.blocks.append(block)
-        return self.place(len(self.blocks) - 1)
+        self._added = len(self.blocks)
+        place = BlockPlace(self.name, block, self._next_row if block.heading else None,
+                           self._next_row + bool(block.heading))
+        self._next_row += block.height + 1
+        return place
 
     def all_blocks(self) -> list[Block]:
         """The blocks, the simple form being one table block."""
@@ -310,13 +321,16 @@ class OutputSheet:
 
     def place(self, index: int) -> BlockPlace:
         """Where block `index` lands: blocks stack from row 1, one blank row between them."""
-        blocks = self.all_blocks()
-        row = 1
-        for block in blocks[:index]:
+        return self.places()[index]
+
+    def places(self) -> list[BlockPlace]:
+        """Where every block lands, in one pass."""
+        places, row = [], 1
+        for block in self.all_blocks():
+            places.append(BlockPlace(self.name, block, row if block.heading else None,
+                                     row + bool(block.heading)))
             row += block.height + 1
-        block = blocks[index]
-        heading = row if block.heading else None
-        return BlockPlace(self.name, block, heading, row + bool(block.heading))
+        return places
 
     def table_names(self) -> list[str]:
         """The Excel Table name of each table block (the first takes `table_name`)."""
