@@ -85,7 +85,7 @@ def close_books(flows: FlowResults, issues: list[Issue], materiality: Decimal,
     """Journal, trial balance, checklist and key figures of the period."""
     journal = build_journal(flows.postings)
     balance = trial_balance(journal, flows.postings.chart)
-    figures = key_figures(flows, journal)
+    figures = key_figures(flows, balance)
     checks = checklist(flows, journal, balance, issues + journal.issues, materiality,
                        gl_balances or {})
     return CloseResult(str(flows.postings.period), flows, journal, balance, checks, figures)
@@ -150,11 +150,12 @@ def inventory_value(flows: FlowResults) -> Decimal:
     return sum((row.closing_value for row in flows.stock.valuation), from_cents(0))
 
 
-def key_figures(flows: FlowResults, journal: Journal) -> KeyFigures:
-    """Revenue and COGS from the journal; payroll, AR/AP, inventory and cash from the flows."""
+def key_figures(flows: FlowResults, balance: TrialBalance) -> KeyFigures:
+    """Revenue and COGS from the journal (its trial balance); payroll, AR/AP, inventory and
+    cash from the flows."""
     chart = flows.postings.chart
-    revenue = from_cents(-journal.total(chart.account("revenue")))
-    cogs = from_cents(journal.total(chart.account("cogs")))
+    revenue = from_cents(-balance.balance(chart.account("revenue")))
+    cogs = from_cents(balance.balance(chart.account("cogs")))
     margin = revenue - cogs
     payroll = flows.payroll
     payroll_cost = from_cents(int(payroll.total_cost.sum())) if payroll is not None else from_cents(0)

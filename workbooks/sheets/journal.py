@@ -46,9 +46,11 @@ def journal_output(journal: Journal, chart: Chart, currency: str) -> OutputSheet
     links: dict[tuple[int, int], str] = {}
     name = cache(chart.name)
     for e in journal.entries:  # a row a posting: hundreds of thousands in a big close
-        memo = f"{e.kind}: {e.memo}"
+        memo, origin, source = f"{e.kind}: {e.memo}", None, ""
         for p in e.postings:
-            cents, source = p.cents, p.origin.address if p.origin else ""
+            cents = p.cents
+            if p.origin is not origin:  # an entry's postings mostly share their origin
+                origin, source = p.origin, p.origin.address if p.origin else ""
             if source:
                 links[(len(rows), 6)] = source
             rows.append([e.number, e.day, p.account, name(p.account),
