@@ -98,12 +98,15 @@ def post_average(totals: SkuTotals, events: list[int], movements: Sequence[Movem
 def post_fifo(totals: SkuTotals, events: list[int], movements: Sequence[Movement],
               lines: Sequence[OrderLine], ledger: Ledger, locale: str,
               slash: dict[int, str]) -> None:
-    """FIFO (engine.stock_cost.Fifo, inlined): a layer [qty, posted value] per receipt; an
-    issue takes whole layers at their remaining value and a part of the next at its share."""
+    """FIFO (engine.stock_cost.Fifo, inlined): a layer (qty, posted value) per receipt; an
+    issue takes whole layers at their remaining value and a part of the next at its share.
+    The oldest layer is two locals (head_qty, head_value: what an issue mostly touches), the
+    newer ones wait in `layers`; nothing on hand is no layer at all."""
     rows, sold, sku = ledger.rows, ledger.sold, totals.sku
     append = rows.append
-    layers: deque[list[Decimal]] = deque()
-    qty, value, last = _opening(totals, rows, layers)
+    layers: deque[tuple[Decimal, Decimal]] = deque()
+    qty, value, last = _opening(totals, rows)
+    head_qty, head_value = (totals.opening_qty, totals.opening_value) if qty else (ZERO, ZERO)
     received_qty = received_value = issued_qty = issued_value = ZERO
     sold_qty = cogs_total = short_total = ZERO
     for event in events:
@@ -118,16 +121,15 @@ def post_fifo(totals: SkuTotals, events: list[int], movements: Sequence[Movement
                 taken = qty
             else:  # (equal in value: the line's own quantity, its exponent, is posted)
                 taken = wanted
-            layer = layers[0]
-            if taken < layer[0]:  # the common case: a part of the oldest layer
-                part = (layer[1] * taken / layer[0]).quantize(CENT, HALF_UP)
-                layer[0] -= taken
-                layer[1] -= part
+            if taken < head_qty:  # the common case: a part of the oldest layer
+                part = (head_value * taken / head_qty).quantize(CENT, HALF_UP)
+                head_qty -= taken
+                head_value -= part
                 # Fifo.issue posts ZERO + part: the same Decimal when part is not 0 (a -0.00
                 # from a negative layer becomes 0.00 there, so zero goes through the sum)
                 cogs = part if part else ZERO + part
             else:
-                cogs = _take(layers, taken)
+                cogs, head_qty, head_value = _take(layers, head_qty, head_value, taken)
             qty -= taken
             value -= cogs
             sold_qty += taken
@@ -147,7 +149,10 @@ def post_fifo(totals: SkuTotals, events: list[int], movements: Sequence[Movement
             if cost is None:  # found stock: at the current unit cost (the last cost if none)
                 cost = value / qty if qty > 0 else last
             posted = (moved * cost).quantize(CENT, HALF_UP)  # type: ignore[operator]
-            layers.append([moved, posted])  # type: ignore[list-item]
+            if qty:  # a newer layer
+                layers.append((moved, posted))  # type: ignore[arg-type]
+            else:  # the only one
+                head_qty, head_value = moved, posted  # type: ignore[assignment]
             qty += moved  # type: ignore[operator]
             value += posted
             last = cost
@@ -160,7 +165,7 @@ def post_fifo(totals: SkuTotals, events: list[int], movements: Sequence[Movement
         if out > qty:
             _negative(movement, qty, sku, ledger, locale)
             continue
-        posted = _take(layers, out)
+        posted, head_qty, head_value = _take(layers, head_qty, head_value, out)
         qty -= out
         value -= posted
         issued_qty += out
@@ -178,28 +183,29 @@ def _slash(slash: dict[int, str], number: int) -> str:
     return text
 
 
-def _take(layers: deque[list[Decimal]], qty: Decimal) -> Decimal:
-    """Take `qty` (0 < qty <= on hand) units from the oldest layers; the posted value."""
+def _take(layers: deque[tuple[Decimal, Decimal]], head_qty: Decimal, head_value: Decimal,
+          qty: Decimal) -> tuple[Decimal, Decimal, Decimal]:
+    """Take `qty` (0 < qty <= on hand) units from the oldest layers (the head, then `layers`):
+    the posted value and the new head (0, 0 when nothing is left)."""
     left, posted = qty, ZERO
     while left > 0:
-        layer = layers[0]
-        if left >= layer[0]:  # the whole layer goes, at exactly its remaining value
-            left -= layer[0]
-            posted += layer[1]
-            layers.popleft()
+        if left >= head_qty:  # the whole layer goes, at exactly its remaining value
+            left -= head_qty
+            posted += head_value
+            head_qty, head_value = layers.popleft() if layers else (ZERO, ZERO)
         else:
-            part = (layer[1] * left / layer[0]).quantize(CENT, HALF_UP)
-            layer[0] -= left
-            layer[1] -= part
+            part = (head_value * left / head_qty).quantize(CENT, HALF_UP)
+            head_qty -= left
+            head_value -= part
             posted += part
             left = ZERO
-    return posted
+    return posted, head_qty, head_value
 
 
-def _opening(totals: SkuTotals, rows: list[LedgerRow],
-             layers: deque[list[Decimal]] | None = None) -> tuple[Decimal, Decimal, Decimal]:
+def _opening(totals: SkuTotals, rows: list[LedgerRow]) -> tuple[Decimal, Decimal, Decimal]:
     """The pool's (on hand, value, last cost) after the SKU's opening balance, posted as a
-    receipt (a FIFO layer when `layers` is given) with its Opening row."""
+    receipt with its Opening row (the totals' opening qty and value: a FIFO pool's first
+    layer)."""
     item = totals.item
     if item is None:
         return ZERO, ZERO, ZERO
@@ -208,8 +214,6 @@ def _opening(totals: SkuTotals, rows: list[LedgerRow],
         return ZERO, ZERO, cost
     posted = (item.opening_qty * cost).quantize(CENT, HALF_UP)
     qty, value = ZERO + item.opening_qty, ZERO + posted
-    if layers is not None:
-        layers.append([item.opening_qty, posted])
     totals.opening_qty, totals.opening_value = item.opening_qty, posted
     rows.append(LedgerRow(None, totals.sku, OPENING, "", item.opening_qty, ZERO, qty, cost,
                           posted, ZERO, value, item.source))
