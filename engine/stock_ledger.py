@@ -47,7 +47,7 @@ __all__ = ["OPENING", "SALE", "Allocation", "Ledger", "LedgerRow", "RowKey", "Sk
 
 _quantity = attrgetter("quantity")
 Poster = Callable[[SkuTotals, list[int], Sequence[Movement], Sequence[OrderLine], Ledger, str,
-                   dict[int, str]], None]
+                   dict[int | None, str]], None]
 POSTERS: dict[str, Poster] = {MOVING_AVERAGE: post_average, FIFO: post_fifo}
 
 
@@ -81,7 +81,7 @@ def _run_ledger(items: Sequence[Item], keys: EventKeys, post: Poster,
     if len(order.keys) > len(skus):  # SKUs not on the Stock sheet, in order of appearance
         _name_new_skus(order.keys[len(skus):], skus, [movements[i] for i in moves],
                        [lines[i] for i in sold])
-    slash: dict[int, str] = {}  # "/2" by Line number: the References of this pass
+    slash: dict[int | None, str] = {None: ""}  # "/2" by Line number: this pass's References
     for number, totals in enumerate(skus.values()):
         post(totals, order.of(number), movements, lines, ledger, locale, slash)
         ledger.totals.append(totals)

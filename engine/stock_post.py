@@ -9,7 +9,7 @@ end. Movements are rarer: an issue beyond on-hand (stock.negative) is reported b
 
 An event is an int: an order line's position in `lines` (>= 0), or ~a movement's position in
 `movements` (< 0); engine.stock_events orders them. `slash` holds the pass's Reference suffixes
-("/2" by Line number), shared by its SKUs.
+by Line number ("/2"; "" for a blank Line), shared by its SKUs.
 """
 
 from __future__ import annotations
@@ -28,14 +28,14 @@ HALF_UP = ROUND_HALF_UP
 
 def post_average(totals: SkuTotals, events: list[int], movements: Sequence[Movement],
                  lines: Sequence[OrderLine], ledger: Ledger, locale: str,
-                 slash: dict[int, str]) -> None:
+                 slash: dict[int | None, str]) -> None:
     """Moving average (engine.stock_cost.MovingAverage, inlined): receipts re-average, issues
     leave at round(value x q / on hand), the last units out take exactly what is left."""
     rows, sold, sku = ledger.rows, ledger.sold, totals.sku
     append = rows.append
     qty, value, last = _opening(totals, rows)
     received_qty = received_value = issued_qty = issued_value = ZERO
-    sold_qty = cogs_total = short_total = ZERO
+    sold_qty = short_total = ZERO
     for event in events:
         if event >= 0:  # an order line: takes min(Quantity, on hand), the rest is backordered
             line = lines[event]
@@ -56,13 +56,13 @@ def post_average(totals: SkuTotals, events: list[int], movements: Sequence[Movem
             qty -= taken
             value -= cogs
             sold_qty += taken
-            cogs_total += cogs
-            number = line.line
-            sold[event] = row = _new(LedgerRow, (
-                line.order_date, sku, SALE,
-                line.order_id if number is None else line.order_id + (
-                    slash[number] if number in slash else _slash(slash, number)),
-                ZERO, taken, qty, None, ZERO, cogs, value, line.source))
+            try:  # "SO-1/2" ("SO-1" with a blank Line): slash[None] is ""
+                reference = line.order_id + slash[line.line]
+            except KeyError:
+                reference = line.order_id + _slash(slash, line.line)  # type: ignore[arg-type]
+            sold[event] = row = _new(LedgerRow, (line.order_date, sku, SALE, reference, ZERO,
+                                                 taken, qty, None, ZERO, cogs, value,
+                                                 line.source))
             append(row)
             continue
         movement = movements[~event]
@@ -92,12 +92,12 @@ def post_average(totals: SkuTotals, events: list[int], movements: Sequence[Movem
         append(_new(LedgerRow, (movement.date, sku, kind, movement.reference, ZERO, out, qty,
                                 None, ZERO, posted, value, movement.source)))
     _close(totals, qty, value, (received_qty, received_value, issued_qty, issued_value),
-           (sold_qty, cogs_total, short_total))
+           (sold_qty, short_total))
 
 
 def post_fifo(totals: SkuTotals, events: list[int], movements: Sequence[Movement],
               lines: Sequence[OrderLine], ledger: Ledger, locale: str,
-              slash: dict[int, str]) -> None:
+              slash: dict[int | None, str]) -> None:
     """FIFO (engine.stock_cost.Fifo, inlined): a layer (qty, posted value) per receipt; an
     issue takes whole layers at their remaining value and a part of the next at its share.
     The oldest layer is two locals (head_qty, head_value: what an issue mostly touches), the
@@ -108,7 +108,7 @@ def post_fifo(totals: SkuTotals, events: list[int], movements: Sequence[Movement
     qty, value, last = _opening(totals, rows)
     head_qty, head_value = (totals.opening_qty, totals.opening_value) if qty else (ZERO, ZERO)
     received_qty = received_value = issued_qty = issued_value = ZERO
-    sold_qty = cogs_total = short_total = ZERO
+    sold_qty = short_total = ZERO
     for event in events:
         if event >= 0:  # an order line: takes min(Quantity, on hand), the rest is backordered
             line = lines[event]
@@ -116,30 +116,31 @@ def post_fifo(totals: SkuTotals, events: list[int], movements: Sequence[Movement
             if not qty:
                 short_total += wanted
                 continue
-            if wanted > qty:
-                short_total += wanted - qty
-                taken = qty
-            else:  # (equal in value: the line's own quantity, its exponent, is posted)
+            if wanted < head_qty:  # the common case: a part of the oldest layer (< on hand)
                 taken = wanted
-            if taken < head_qty:  # the common case: a part of the oldest layer
-                part = (head_value * taken / head_qty).quantize(CENT, HALF_UP)
-                head_qty -= taken
+                part = (head_value * wanted / head_qty).quantize(CENT, HALF_UP)
+                head_qty -= wanted
                 head_value -= part
                 # Fifo.issue posts ZERO + part: the same Decimal when part is not 0 (a -0.00
                 # from a negative layer becomes 0.00 there, so zero goes through the sum)
                 cogs = part if part else ZERO + part
-            else:
+            else:  # the oldest layer goes whole (taken >= head_qty), maybe more
+                if wanted > qty:
+                    short_total += wanted - qty
+                    taken = qty
+                else:  # (equal in value: the line's own quantity, its exponent, is posted)
+                    taken = wanted
                 cogs, head_qty, head_value = _take(layers, head_qty, head_value, taken)
             qty -= taken
             value -= cogs
             sold_qty += taken
-            cogs_total += cogs
-            number = line.line
-            sold[event] = row = _new(LedgerRow, (
-                line.order_date, sku, SALE,
-                line.order_id if number is None else line.order_id + (
-                    slash[number] if number in slash else _slash(slash, number)),
-                ZERO, taken, qty, None, ZERO, cogs, value, line.source))
+            try:  # "SO-1/2" ("SO-1" with a blank Line): slash[None] is ""
+                reference = line.order_id + slash[line.line]
+            except KeyError:
+                reference = line.order_id + _slash(slash, line.line)  # type: ignore[arg-type]
+            sold[event] = row = _new(LedgerRow, (line.order_date, sku, SALE, reference, ZERO,
+                                                 taken, qty, None, ZERO, cogs, value,
+                                                 line.source))
             append(row)
             continue
         movement = movements[~event]
@@ -173,10 +174,10 @@ def post_fifo(totals: SkuTotals, events: list[int], movements: Sequence[Movement
         append(_new(LedgerRow, (movement.date, sku, kind, movement.reference, ZERO, out, qty,
                                 None, ZERO, posted, value, movement.source)))
     _close(totals, qty, value, (received_qty, received_value, issued_qty, issued_value),
-           (sold_qty, cogs_total, short_total))
+           (sold_qty, short_total))
 
 
-def _slash(slash: dict[int, str], number: int) -> str:
+def _slash(slash: dict[int | None, str], number: int) -> str:
     """An order line's Reference suffix, "/2" (made once per Line number per pass: joining
     two strings is cheaper than formatting an int for each of 100,000 rows)."""
     slash[number] = text = f"/{number}"
@@ -221,12 +222,18 @@ def _opening(totals: SkuTotals, rows: list[LedgerRow]) -> tuple[Decimal, Decimal
 
 
 def _close(totals: SkuTotals, qty: Decimal, value: Decimal,
-           moved: tuple[Decimal, Decimal, Decimal, Decimal],
-           sales: tuple[Decimal, Decimal, Decimal]) -> None:
+           moved: tuple[Decimal, Decimal, Decimal, Decimal], sales: tuple[Decimal, Decimal]) -> None:
     """Store a SKU's sums: movements' (received qty/value, issued qty/value) first, then the
-    order lines' (sold qty, COGS, backordered), added as the pool-based pass added them."""
-    totals.received_qty, totals.received_value, issued_qty, issued_value = moved
-    sold_qty, cogs, short = sales
+    order lines' (sold qty, backordered), added as the pool-based pass added them.
+
+    COGS is not summed line by line (an addition per order line): every amount is posted
+    exactly, so the lines' COGS is what the pool lost besides the movements' issues, opening +
+    received - issued - closing, the same Decimal as the sum (exact, in cents: exponent -2,
+    since a line took stock only after something was posted), or ZERO when no line took any."""
+    received_qty, received_value, issued_qty, issued_value = moved
+    sold_qty, short = sales
+    cogs = (totals.opening_value + received_value) - (issued_value + value) if sold_qty else ZERO
+    totals.received_qty, totals.received_value = received_qty, received_value
     totals.issued_qty, totals.issued_value = issued_qty + sold_qty, issued_value + cogs
     totals.cogs, totals.backordered = cogs, short
     totals.closing_qty, totals.closing_value = qty, value
