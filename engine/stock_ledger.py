@@ -26,6 +26,7 @@ from operator import attrgetter
 
 from engine.collector import collector_paused
 from engine.issues import Issue
+from engine.money import ZERO
 from engine.rules import rule
 from engine.stock_cost import FIFO, MOVING_AVERAGE
 from engine.stock_events import EventKeys, keys_from_records, ledger_order
@@ -99,7 +100,7 @@ def _postable_moves(movements: Sequence[Movement], refused: Mapping[RowKey, str]
         # the test every movement passes once validation ran, then the one that says why not
         if (kind is None or quantity is None or movement.date is None or not movement.sku_key
                 or (kind == "IN" and movement.unit_cost is None)
-                or (quantity <= 0 and (kind != "ADJ" or quantity == 0))) \
+                or (quantity <= ZERO and (kind != "ADJ" or not quantity))) \
                 and not _postable(movement, issues, locale):
             continue
         moves.append(index)
@@ -127,7 +128,7 @@ def _all_allocatable(lines: Sequence[OrderLine], keys: EventKeys) -> bool:
     if not lines:
         return True
     try:  # a blank Quantity (None) cannot be compared: TypeError
-        if not min(map(_quantity, lines)) > 0:
+        if not min(map(_quantity, lines)) > ZERO:
             return False
     except (TypeError, ArithmeticError):
         return False

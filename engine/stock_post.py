@@ -40,12 +40,12 @@ def post_average(totals: SkuTotals, events: list[int], movements: Sequence[Movem
         if event >= 0:  # an order line: takes min(Quantity, on hand), the rest is backordered
             line = lines[event]
             wanted: Decimal = line.quantity  # type: ignore[assignment]  # checked: not None
-            if not qty:  # nothing on hand (never below 0): no ledger row, all backordered
-                short_total += wanted
-                continue
-            if wanted < qty:
+            if wanted < qty:  # the common case (tested first: then on hand is not 0)
                 taken = wanted
                 cogs = (value * wanted / qty).quantize(CENT, HALF_UP)
+            elif not qty:  # nothing on hand (never below 0): no ledger row, all backordered
+                short_total += wanted
+                continue
             else:  # the last units out take exactly what is left: no rounding residue
                 if wanted > qty:
                     short_total += wanted - qty
@@ -113,9 +113,6 @@ def post_fifo(totals: SkuTotals, events: list[int], movements: Sequence[Movement
         if event >= 0:  # an order line: takes min(Quantity, on hand), the rest is backordered
             line = lines[event]
             wanted: Decimal = line.quantity  # type: ignore[assignment]  # checked: not None
-            if not qty:
-                short_total += wanted
-                continue
             if wanted < head_qty:  # the common case: a part of the oldest layer (< on hand)
                 taken = wanted
                 part = (head_value * wanted / head_qty).quantize(CENT, HALF_UP)
@@ -124,6 +121,9 @@ def post_fifo(totals: SkuTotals, events: list[int], movements: Sequence[Movement
                 # Fifo.issue posts ZERO + part: the same Decimal when part is not 0 (a -0.00
                 # from a negative layer becomes 0.00 there, so zero goes through the sum)
                 cogs = part if part else ZERO + part
+            elif not qty:  # nothing on hand (no layer; never below 0): all backordered
+                short_total += wanted
+                continue
             else:  # the oldest layer goes whole (taken >= head_qty), maybe more
                 if wanted > qty:
                     short_total += wanted - qty
@@ -166,7 +166,13 @@ def post_fifo(totals: SkuTotals, events: list[int], movements: Sequence[Movement
         if out > qty:
             _negative(movement, qty, sku, ledger, locale)
             continue
-        posted, head_qty, head_value = _take(layers, head_qty, head_value, out)
+        if out < head_qty:  # a part of the oldest layer, as for an order line
+            part = (head_value * out / head_qty).quantize(CENT, HALF_UP)
+            head_qty -= out
+            head_value -= part
+            posted = part if part else ZERO + part
+        else:
+            posted, head_qty, head_value = _take(layers, head_qty, head_value, out)
         qty -= out
         value -= posted
         issued_qty += out
