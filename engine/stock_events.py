@@ -35,20 +35,18 @@ IntArray = npt.NDArray[np.int64]
 @dataclass(frozen=True, eq=False)
 class EventKeys:
     """The ledger-order keys of one `movements` list and one `lines` list (the very lists:
-    `fits` checks), a value per record. SKU codes index `skus` (SKU keys); days are date
-    ordinals; a movement's rank is its place by Excel row, an order line's its place by
-    (Priority desc, Order ID, Line, row). A record that cannot be posted has some key (0)."""
+    `fits` checks), a value per record: its SKU's code (an index into `skus`, the SKU keys)
+    and when it posts within its SKU, one int64 packing (day, phase, rank): a movement's rank
+    is its place by Excel row, an order line's its place by (Priority desc, Order ID, Line,
+    row). A record without a date has when = -1 (it is never posted)."""
 
     movements: Sequence[Movement]
     lines: Sequence[OrderLine]
     skus: list[str]
     move_sku: IntArray
-    move_day: IntArray
-    move_phase: IntArray
-    move_rank: IntArray
+    move_when: IntArray
     line_sku: IntArray
-    line_day: IntArray
-    line_rank: IntArray
+    line_when: IntArray
 
     def fits(self, movements: Sequence[Movement], lines: Sequence[OrderLine]) -> bool:
         """Whether these keys were made for these lists, as they still are."""
@@ -64,12 +62,23 @@ def event_keys(movements: Sequence[Movement], lines: Sequence[OrderLine],
     lines' (SKU key, Order Date, Priority, Order ID, {Order ID: its sort key}, Line, row)."""
     skus, days, kinds, rows = move_columns
     codes, vocabulary = pd.factorize(np.array([*skus, *line_columns[0]], dtype=object))
-    n = len(skus)
-    line_days = _days(line_columns[1])
-    return EventKeys(movements, lines, list(vocabulary), codes[:n].astype(np.int64), _days(days),
-                     np.fromiter((PHASE.get(kind or "", 0) for kind in kinds), np.int64, n),
-                     _rank(rows),
-                     codes[n:].astype(np.int64), line_days, _line_ranks(*line_columns[2:]))
+    n, move_days, line_days = len(skus), _days(days), _days(line_columns[1])
+    dated = np.concatenate((move_days, line_days))
+    base = int(dated[dated > 0].min()) if dated.any() else 0
+    top = max(n, len(line_days), 1)  # ranks are below it
+    phases = np.fromiter((PHASE.get(kind or "", 0) for kind in kinds), np.int64, n)
+    return EventKeys(movements, lines, list(vocabulary), codes[:n].astype(np.int64),
+                     _when(move_days, base, phases, top, _rank(rows)),
+                     codes[n:].astype(np.int64),
+                     _when(line_days, base, ORDER_PHASE, top, _line_ranks(*line_columns[2:])))
+
+
+def _when(days: IntArray, base: int, phases: IntArray | int, top: int,
+          ranks: IntArray) -> IntArray:
+    """((day - base) x 4 + phase) x top + rank; -1 for a blank date (day 0)."""
+    when = ((days - base) * 4 + phases) * top + ranks
+    when[days == 0] = -1
+    return when
 
 
 _sku_key, _date, _kind, _row = (attrgetter(name) for name in ("sku_key", "date", "kind",
@@ -134,70 +143,61 @@ def _value_ranks(values: list[Any], reverse: bool = False) -> IntArray:
 class LedgerOrder:
     """Every SKU's events in ledger order. `keys` are the SKU keys by SKU number (the known
     ones first, in their order, then SKUs met only in movements or order lines, in order of
-    appearance); `events[starts[n]:starts[n + 1]]` are SKU n's events, each the position of an
-    order line in `lines` (>= 0) or ~position of a movement in `movements` (< 0)."""
+    appearance); `of(n)` are SKU n's events, each the position of an order line in `lines`
+    (>= 0) or ~position of a movement in `movements` (< 0). The events stay one numpy array:
+    each SKU's become a list only when it is posted (the lists are freed as the pass goes)."""
 
-    __slots__ = ("events", "keys", "starts")
+    __slots__ = ("codes", "events", "keys", "starts")
 
-    def __init__(self, keys: list[str], events: list[int], starts: list[int]) -> None:
-        self.keys, self.events, self.starts = keys, events, starts
+    def __init__(self, keys: list[str], events: IntArray, starts: list[int],
+                 codes: list[int]) -> None:
+        self.keys, self.events, self.starts, self.codes = keys, events, starts, codes
 
     def of(self, number: int) -> list[int]:
         """SKU `number`'s events, in ledger order."""
-        return self.events[self.starts[number]:self.starts[number + 1]]
+        code = self.codes[number]
+        return self.events[self.starts[code]:self.starts[code + 1]].tolist()  # type: ignore[no-any-return]
 
 
 def ledger_order(known: Sequence[str], keys: EventKeys, moves: Sequence[int],
                  sold: Sequence[int]) -> LedgerOrder:
     """Order the postable movements (`moves`: positions in keys.movements) and order lines
-    (`sold`: positions in keys.lines) per SKU, the `known` SKU keys numbered first."""
+    (`sold`: positions in keys.lines) per SKU, the `known` SKU keys numbered first. Sorted by
+    (SKU code, when): the keys are distinct, so an unstable sort is exact; packed into one
+    int64 when they fit (one argsort), else two keys (lexsort)."""
     move_at = np.asarray(moves, dtype=np.int64)
     line_at = np.asarray(sold, dtype=np.int64)
     every_move, every_line = len(moves) == len(keys.move_sku), len(sold) == len(keys.line_sku)
     codes = np.concatenate((keys.move_sku if every_move else keys.move_sku[move_at],
                             keys.line_sku if every_line else keys.line_sku[line_at]))
-    number, names = _numbers(known, keys.skus, codes)
-    skus = number[codes]
-    days = np.concatenate((keys.move_day if every_move else keys.move_day[move_at],
-                           keys.line_day if every_line else keys.line_day[line_at]))
-    phases = np.concatenate((keys.move_phase if every_move else keys.move_phase[move_at],
-                             np.full(len(sold), ORDER_PHASE, dtype=np.int64)))
-    ranks = np.concatenate((keys.move_rank if every_move else keys.move_rank[move_at],
-                            keys.line_rank if every_line else keys.line_rank[line_at]))
-    order = _order(skus, days, phases, ranks, len(names))
-    positions = np.concatenate((~move_at, line_at))
-    starts = np.concatenate(([0], np.cumsum(np.bincount(skus, minlength=len(names)))))
-    return LedgerOrder(names, positions[order].tolist(), starts.tolist())
+    when = np.concatenate((keys.move_when if every_move else keys.move_when[move_at],
+                           keys.line_when if every_line else keys.line_when[line_at]))
+    index = {key: code for code, key in enumerate(keys.skus)}
+    index.update((key, len(index)) for key in known if key not in index)  # SKUs with no event
+    counts = np.bincount(codes, minlength=len(index))
+    names, numbered = _numbers(known, keys.skus, index, codes, counts)
+    span = int(when.max()) + 1 if len(when) else 1
+    if len(index) * span < 1 << 62:
+        packed = codes * span
+        packed += when
+        order = np.argsort(packed)
+    else:
+        order = np.lexsort((when, codes))
+    events = np.concatenate((~move_at, line_at))[order]
+    starts = np.concatenate(([0], np.cumsum(counts))).tolist()
+    return LedgerOrder(names, events, starts, numbered)
 
 
-def _numbers(known: Sequence[str], vocabulary: list[str],
-             codes: IntArray) -> tuple[IntArray, list[str]]:
-    """The SKU number of each SKU code (known SKUs first, then new ones by first appearance in
-    `codes`) and the SKU keys by number."""
-    index = {key: code for code, key in enumerate(vocabulary)}
-    extra = [key for key in known if key not in index]  # SKUs with no movement nor line
-    index.update((key, len(vocabulary) + n) for n, key in enumerate(extra))
-    number = np.full(len(index), -1, dtype=np.int64)
-    number[[index[key] for key in known]] = np.arange(len(known), dtype=np.int64)
-    names = list(known)
-    unknown = codes[number[codes] < 0]
-    if len(unknown):
-        new, first = np.unique(unknown, return_index=True)
-        new = new[np.argsort(first)]
-        number[new] = np.arange(len(known), len(known) + len(new), dtype=np.int64)
-        names += [vocabulary[code] for code in new.tolist()]
-    return number, names
-
-
-def _order(skus: IntArray, days: IntArray, phases: IntArray, ranks: IntArray,
-           count: int) -> IntArray:
-    """The events' ledger order: by SKU, day, phase, rank. Ranks are distinct within a phase,
-    so the keys are distinct and an unstable sort is exact; they are packed into one int64
-    when they fit (one argsort), else sorted as four keys (lexsort)."""
-    if not len(skus):
-        return np.zeros(0, dtype=np.int64)
-    first = int(days.min())
-    span, top = int(days.max()) - first + 1, int(ranks.max()) + 1
-    if count * span * 4 * top < 1 << 62:
-        return np.argsort(((skus * span + (days - first)) * 4 + phases) * top + ranks)
-    return np.lexsort((ranks, phases, days, skus))
+def _numbers(known: Sequence[str], vocabulary: list[str], index: dict[str, int],
+             codes: IntArray, counts: IntArray) -> tuple[list[str], list[int]]:
+    """The SKU keys by SKU number and each number's code: the known SKUs first, then the
+    ones met only in the events, by first appearance in `codes`."""
+    numbered = [index[key] for key in known]
+    present = counts > 0
+    present[numbered] = False
+    new = np.flatnonzero(present)
+    if len(new):  # rare: SKUs not on the Stock sheet
+        seen, first = np.unique(codes[np.isin(codes, new)], return_index=True)
+        new = seen[np.argsort(first)]
+    numbered += new.tolist()
+    return [*known, *(vocabulary[code] for code in new.tolist())], numbered

@@ -124,7 +124,7 @@ def _allocatable_lines(lines: Sequence[OrderLine], keys: EventKeys, refused: Map
 
 
 def _all_allocatable(lines: Sequence[OrderLine], keys: EventKeys) -> bool:
-    """Whether every line has a Quantity > 0, an Order Date (day 0: none) and a SKU."""
+    """Whether every line has a Quantity > 0, an Order Date (when -1: none) and a SKU."""
     if not lines:
         return True
     try:  # a blank Quantity (None) cannot be compared: TypeError
@@ -133,7 +133,7 @@ def _all_allocatable(lines: Sequence[OrderLine], keys: EventKeys) -> bool:
     except (TypeError, ArithmeticError):
         return False
     blank = keys.skus.index("") if "" in keys.skus else -1
-    return bool(keys.line_day.min() > 0) and not (keys.line_sku == blank).any()
+    return bool(keys.line_when.min() >= 0) and not (keys.line_sku == blank).any()
 
 
 def _name_new_skus(keys: Sequence[str], skus: dict[str, SkuTotals], moves: Sequence[Movement],

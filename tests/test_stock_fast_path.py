@@ -120,7 +120,7 @@ def test_keys_made_for_other_lists_are_not_used():
 
 def _columns(keys: EventKeys) -> list[object]:
     codes = [[keys.skus[c] for c in column] for column in (keys.move_sku, keys.line_sku)]
-    arrays = (keys.move_day, keys.move_phase, keys.move_rank, keys.line_day, keys.line_rank)
+    arrays = (keys.move_when, keys.line_when)
     return [*codes, *(a.tolist() for a in arrays)]
 
 
