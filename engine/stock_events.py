@@ -144,19 +144,23 @@ class LedgerOrder:
     """Every SKU's events in ledger order. `keys` are the SKU keys by SKU number (the known
     ones first, in their order, then SKUs met only in movements or order lines, in order of
     appearance); `of(n)` are SKU n's events, each the position of an order line in `lines`
-    (>= 0) or ~position of a movement in `movements` (< 0). The events stay one numpy array:
-    each SKU's become a list only when it is posted (the lists are freed as the pass goes)."""
+    (>= 0) or ~position of a movement in `movements` (< 0), and their records. The events stay
+    numpy arrays: each SKU's become lists when it is posted (freed as the pass goes)."""
 
-    __slots__ = ("codes", "events", "keys", "starts")
+    __slots__ = ("codes", "events", "keys", "records", "starts")
 
-    def __init__(self, keys: list[str], events: IntArray, starts: list[int],
-                 codes: list[int]) -> None:
-        self.keys, self.events, self.starts, self.codes = keys, events, starts, codes
+    def __init__(self, keys: list[str], events: IntArray, records: npt.NDArray[np.object_],
+                 starts: list[int], codes: list[int]) -> None:
+        self.keys, self.events, self.records = keys, events, records
+        self.starts, self.codes = starts, codes
 
-    def of(self, number: int) -> list[int]:
-        """SKU `number`'s events, in ledger order."""
+    def of(self, number: int) -> tuple[list[int], list[Movement | OrderLine]]:
+        """SKU `number`'s events and their records, in ledger order. The records are gathered
+        here, in C, a SKU at a time: they lie scattered in memory (sheet order), and fetched
+        one by one by the posting loop each would be a cache miss it waits for."""
         code = self.codes[number]
-        return self.events[self.starts[code]:self.starts[code + 1]].tolist()  # type: ignore[no-any-return]
+        start, end = self.starts[code], self.starts[code + 1]
+        return self.events[start:end].tolist(), self.records[start:end].tolist()
 
 
 def ledger_order(known: Sequence[str], keys: EventKeys, moves: Sequence[int],
@@ -184,8 +188,11 @@ def ledger_order(known: Sequence[str], keys: EventKeys, moves: Sequence[int],
     else:
         order = np.lexsort((when, codes))
     events = np.concatenate((~move_at, line_at))[order]
+    everything = np.fromiter((*keys.movements, *keys.lines), dtype=object,
+                             count=len(keys.movements) + len(keys.lines))
+    records = everything[np.concatenate((move_at, line_at + len(keys.movements)))[order]]
     starts = np.concatenate(([0], np.cumsum(counts))).tolist()
-    return LedgerOrder(names, events, starts, numbered)
+    return LedgerOrder(names, events, records, starts, numbered)
 
 
 def _numbers(known: Sequence[str], vocabulary: list[str], index: dict[str, int],

@@ -31,7 +31,7 @@ from engine.rules import rule
 from engine.stock_cost import FIFO, MOVING_AVERAGE
 from engine.stock_events import EventKeys, keys_from_records, ledger_order
 from engine.stock_inputs import Item, Movement, OrderLine, issue_at
-from engine.stock_post import _number, post_average, post_fifo
+from engine.stock_post import Events, _number, post_average, post_fifo
 from engine.stock_rows import (
     OPENING,
     SALE,
@@ -47,8 +47,7 @@ __all__ = ["OPENING", "SALE", "Allocation", "Ledger", "LedgerRow", "RowKey", "Sk
            "Status", "run_ledger"]
 
 _quantity = attrgetter("quantity")
-Poster = Callable[[SkuTotals, list[int], Sequence[Movement], Sequence[OrderLine], Ledger, str,
-                   dict[int | None, str]], None]
+Poster = Callable[[SkuTotals, Events, Ledger, str, dict[int | None, str]], None]
 POSTERS: dict[str, Poster] = {MOVING_AVERAGE: post_average, FIFO: post_fifo}
 
 
@@ -84,7 +83,7 @@ def _run_ledger(items: Sequence[Item], keys: EventKeys, post: Poster,
                        [lines[i] for i in sold])
     slash: dict[int | None, str] = {None: ""}  # "/2" by Line number: this pass's References
     for number, totals in enumerate(skus.values()):
-        post(totals, order.of(number), movements, lines, ledger, locale, slash)
+        post(totals, order.of(number), ledger, locale, slash)
         ledger.totals.append(totals)
     return ledger
 

@@ -7,15 +7,14 @@ cost are locals rather than attributes of a pool object, the issue of an order l
 inline rather than called, and the SKU's sums are locals stored into its SkuTotals once, at the
 end. Movements are rarer: an issue beyond on-hand (stock.negative) is reported by a helper.
 
-An event is an int: an order line's position in `lines` (>= 0), or ~a movement's position in
-`movements` (< 0); engine.stock_events orders them. `slash` holds the pass's Reference suffixes
-by Line number ("/2"; "" for a blank Line), shared by its SKUs.
+An event is an int, an order line's position in `lines` (>= 0) or ~a movement's position in
+`movements` (< 0), with its record; engine.stock_events orders them. `slash` holds the pass's
+Reference suffixes by Line number ("/2"; "" for a blank Line), shared by its SKUs.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from engine.money import CENT, ZERO
@@ -24,10 +23,11 @@ from engine.stock_rows import OPENING, SALE, Ledger, LedgerRow, SkuTotals
 
 _new = tuple.__new__  # _new(LedgerRow, values): a NamedTuple without its Python-level __new__
 HALF_UP = ROUND_HALF_UP
+# a SKU's events in ledger order (engine.stock_events.LedgerOrder.of): positions and records
+Events = tuple[list[int], list[Movement | OrderLine]]
 
 
-def post_average(totals: SkuTotals, events: list[int], movements: Sequence[Movement],
-                 lines: Sequence[OrderLine], ledger: Ledger, locale: str,
+def post_average(totals: SkuTotals, events: Events, ledger: Ledger, locale: str,
                  slash: dict[int | None, str]) -> None:
     """Moving average (engine.stock_cost.MovingAverage, inlined): receipts re-average, issues
     leave at round(value x q / on hand), the last units out take exactly what is left."""
@@ -36,9 +36,10 @@ def post_average(totals: SkuTotals, events: list[int], movements: Sequence[Movem
     qty, value, last = _opening(totals, rows)
     received_qty = received_value = issued_qty = issued_value = ZERO
     sold_qty = short_total = ZERO
-    for event in events:
+    positions, records = events
+    for event, record in zip(positions, records, strict=True):
         if event >= 0:  # an order line: takes min(Quantity, on hand), the rest is backordered
-            line = lines[event]
+            line: OrderLine = record  # type: ignore[assignment]
             wanted: Decimal = line.quantity  # type: ignore[assignment]  # checked: not None
             if wanted < qty:  # the common case (tested first: then on hand is not 0)
                 taken = wanted
@@ -65,7 +66,7 @@ def post_average(totals: SkuTotals, events: list[int], movements: Sequence[Movem
                                                  line.source))
             append(row)
             continue
-        movement = movements[~event]
+        movement: Movement = record  # type: ignore[assignment]
         kind, moved = movement.kind, movement.quantity
         if kind == "IN" or (kind == "ADJ" and moved > ZERO):  # type: ignore[operator]
             cost = movement.unit_cost
@@ -95,8 +96,7 @@ def post_average(totals: SkuTotals, events: list[int], movements: Sequence[Movem
            (sold_qty, short_total))
 
 
-def post_fifo(totals: SkuTotals, events: list[int], movements: Sequence[Movement],
-              lines: Sequence[OrderLine], ledger: Ledger, locale: str,
+def post_fifo(totals: SkuTotals, events: Events, ledger: Ledger, locale: str,
               slash: dict[int | None, str]) -> None:
     """FIFO (engine.stock_cost.Fifo, inlined): a layer (qty, posted value) per receipt; an
     issue takes whole layers at their remaining value and a part of the next at its share.
@@ -109,9 +109,10 @@ def post_fifo(totals: SkuTotals, events: list[int], movements: Sequence[Movement
     head_qty, head_value = (totals.opening_qty, totals.opening_value) if qty else (ZERO, ZERO)
     received_qty = received_value = issued_qty = issued_value = ZERO
     sold_qty = short_total = ZERO
-    for event in events:
+    positions, records = events
+    for event, record in zip(positions, records, strict=True):
         if event >= 0:  # an order line: takes min(Quantity, on hand), the rest is backordered
-            line = lines[event]
+            line: OrderLine = record  # type: ignore[assignment]
             wanted: Decimal = line.quantity  # type: ignore[assignment]  # checked: not None
             if wanted < head_qty:  # the common case: a part of the oldest layer (< on hand)
                 taken = wanted
@@ -143,7 +144,7 @@ def post_fifo(totals: SkuTotals, events: list[int], movements: Sequence[Movement
                                                  line.source))
             append(row)
             continue
-        movement = movements[~event]
+        movement: Movement = record  # type: ignore[assignment]
         kind, moved = movement.kind, movement.quantity
         if kind == "IN" or (kind == "ADJ" and moved > ZERO):  # type: ignore[operator]
             cost = movement.unit_cost
