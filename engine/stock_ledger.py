@@ -13,6 +13,11 @@ when typed, else at the current unit cost (value / on hand), or at the last rece
 nothing is on hand (the opening cost before any receipt): found units are valued like the units
 already held, so finding stock does not move the average.
 
+How (for speed, 150,000 events in the benchmark): the postable records are picked, then ordered
+per SKU by numpy keys made once from whole columns (engine.stock_events.EventKeys: from the
+converter's columns when it made them, else read off the records), then each SKU's events are
+posted by a loop with the cost pool in locals (engine.stock_post).
+
 Records in, records out (beancount's booking stage shape): every result row keeps its source,
 and what is wrong is an Issue at the cell, never an exception. Rows in `rejected` (validation
 found an error on them) are not posted; an order line among them is Rejected with the reason; a
@@ -31,7 +36,7 @@ from engine.rules import rule
 from engine.stock_cost import FIFO, MOVING_AVERAGE
 from engine.stock_events import EventKeys, keys_from_records, ledger_order
 from engine.stock_inputs import Item, Movement, OrderLine, issue_at
-from engine.stock_post import Events, _number, post_average, post_fifo
+from engine.stock_post import Events, post_average, post_fifo, quantity_text
 from engine.stock_rows import (
     OPENING,
     SALE,
@@ -161,7 +166,7 @@ def _unallocatable(line: OrderLine, locale: str) -> str:
         if value is None:
             return rule("value.required").message(locale, column=column)
     if line.quantity is not None and line.quantity <= 0:
-        return rule("value.positive").message(locale, column="Quantity", value=_number(line.quantity))
+        return rule("value.positive").message(locale, column="Quantity", value=quantity_text(line.quantity))
     return ""
 
 
@@ -181,6 +186,6 @@ def _postable(movement: Movement, issues: list[Issue], locale: str) -> bool:
         return False
     if movement.kind != "ADJ" and movement.quantity <= 0:
         issues.append(issue_at(source, "Quantity", "stock.quantity_sign", locale,
-                             _number(movement.quantity), movement.kind))
+                             quantity_text(movement.quantity), movement.kind))
         return False
     return movement.quantity != 0  # an ADJ of 0 changes nothing

@@ -250,13 +250,13 @@ def _close(totals: SkuTotals, qty: Decimal, value: Decimal,
 def _negative(movement: Movement, on_hand: Decimal, sku: str, ledger: Ledger,
               locale: str) -> None:
     """An OUT or negative ADJ beyond on hand: not posted, an error at its Quantity cell."""
-    shown = f"{_number(on_hand)} {sku}" if locale == "pt-BR" else \
-        f"{_number(on_hand)} units of {sku}"
+    shown = f"{quantity_text(on_hand)} {sku}" if locale == "pt-BR" else \
+        f"{quantity_text(on_hand)} units of {sku}"
     ledger.issues.append(issue_at(movement.source, "Quantity", "stock.negative", locale,
-                                  _number(movement.quantity), shown))  # type: ignore[arg-type]
+                                  quantity_text(movement.quantity), shown))  # type: ignore[arg-type]
 
 
-def _number(value: Decimal) -> str:
+def quantity_text(value: Decimal) -> str:
     """A quantity as typed: 12, 2.5, -3 (no exponent, no trailing zeros)."""
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text

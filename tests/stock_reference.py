@@ -24,7 +24,7 @@ from engine.stock_ledger import (  # the same checks
     _postable,
     _unallocatable,
 )
-from engine.stock_post import _number
+from engine.stock_post import quantity_text
 
 LAST = 1 << 62
 PHASE = {"IN": 0, "ADJ": 1, "OUT": 2}
@@ -123,10 +123,10 @@ def _move(movement: Movement, pool, totals: SkuTotals, ledger: Ledger,  # type: 
         return
     out = -qty if kind == "ADJ" else qty
     if out > pool.qty:
-        shown = f"{_number(pool.qty)} {totals.sku}" if locale == "pt-BR" else \
-            f"{_number(pool.qty)} units of {totals.sku}"
+        shown = f"{quantity_text(pool.qty)} {totals.sku}" if locale == "pt-BR" else \
+            f"{quantity_text(pool.qty)} units of {totals.sku}"
         ledger.issues.append(issue_at(movement.source, "Quantity", "stock.negative", locale,
-                                      _number(qty), shown))
+                                      quantity_text(qty), shown))
         return
     value = pool.issue(out)
     totals.issued_qty += out
