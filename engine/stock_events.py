@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 from operator import attrgetter
 from typing import Any
 
@@ -188,7 +189,7 @@ def ledger_order(known: Sequence[str], keys: EventKeys, moves: Sequence[int],
     else:
         order = np.lexsort((when, codes))
     events = np.concatenate((~move_at, line_at))[order]
-    everything = np.fromiter((*keys.movements, *keys.lines), dtype=object,
+    everything = np.fromiter(chain(keys.movements, keys.lines), dtype=object,
                              count=len(keys.movements) + len(keys.lines))
     records = everything[np.concatenate((move_at, line_at + len(keys.movements)))[order]]
     starts = np.concatenate(([0], np.cumsum(counts))).tolist()
