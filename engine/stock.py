@@ -19,20 +19,23 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
+import numpy as np
+
 from engine.collector import collector_paused
 from engine.fx import RateBook, rates_from_table
 from engine.issues import Issue, Severity
 from engine.pricing import LINE, TOTAL, price_orders
 from engine.settings import Settings
 from engine.stock_cost import METHODS, MOVING_AVERAGE
+from engine.stock_events import EventKeys, event_keys
 from engine.stock_inputs import (
     Item,
     Movement,
     OrderLine,
     Source,
     items_from_table,
-    movements_from_table,
-    order_lines_from_table,
+    movement_columns,
+    order_line_columns,
 )
 from engine.stock_ledger import LedgerRow, SkuTotals, Status, run_ledger
 from engine.tables import Table
@@ -71,28 +74,33 @@ class StockSettings:
 
 @dataclass
 class StockInputs:
-    """The flow's records, converted once from the Tables."""
+    """The flow's records, converted once from the Tables. `keys`: their ledger-order keys,
+    made from the same columns (None: the ledger reads them off the records)."""
 
     items: list[Item]
     movements: list[Movement]
     lines: list[OrderLine]
     rates: RateBook
     settings: StockSettings
+    keys: EventKeys | None = None
 
 
 def stock_inputs(tables: Mapping[str, Table], config: Mapping[str, str] | StockSettings,
                  locale: str = "en") -> StockInputs:
-    """Records from the Stock, Stock Movements, Orders and FX Rates tables (absent ones: none).
-    `config`: Config as reading gives it, or the flow's settings already made."""
+    """Records from the Stock, Stock Movements, Orders and FX Rates tables (absent ones: none),
+    with their ledger-order keys. `config`: Config as reading gives it, or the flow's settings
+    already made."""
     settings = config if isinstance(config, StockSettings) else \
         StockSettings.from_config(config, locale)
     stock, moves, orders = (tables.get(n) for n in ("Stock", "Stock Movements", "Orders"))
     with collector_paused():  # 150,000 records in the benchmark: see collector_paused
-        return StockInputs(items_from_table(stock) if stock is not None else [],
-                           movements_from_table(moves) if moves is not None else [],
-                           order_lines_from_table(orders) if orders is not None else [],
+        movements, move_columns = movement_columns(moves) if moves is not None else \
+            ([], ([], [], [], np.zeros(0, dtype=np.int64)))
+        lines, line_columns = order_line_columns(orders) if orders is not None else \
+            ([], ([], [], [], [], {}, [], np.zeros(0, dtype=np.int64)))
+        return StockInputs(items_from_table(stock) if stock is not None else [], movements, lines,
                            rates_from_table(tables.get("FX Rates"), settings.functional),
-                           settings)
+                           settings, event_keys(movements, lines, move_columns, line_columns))
 
 
 class OrderResult(NamedTuple):
@@ -183,7 +191,7 @@ def _process_stock(inputs: StockInputs, rejected: Mapping[RowKey, str] | None) -
                            settings.locale)
     refused.update(pricing.rejected)
     ledger = run_ledger(inputs.items, inputs.movements, inputs.lines, settings.method, refused,
-                        settings.locale)
+                        settings.locale, inputs.keys)
     outcome = StockOutcome(ledger=ledger.rows, issues=pricing.issues + ledger.issues)
     orders, allocation, priced_lines = outcome.orders, ledger.allocation, pricing.priced
     for index, line in enumerate(inputs.lines):

@@ -13,6 +13,10 @@ half-up to cents when it is posted), so for every SKU, to the cent:
 - FIFO: one such pool per receipt (a layer, all its units at one cost), oldest first. An issue
   takes whole layers at their remaining value and a part of the next at its share of the value.
 
+These pools are the methods' definition: engine.stock_post posts the ledger with the same
+operations written inline (the pool's state in locals: they run once per stock event), and
+tests/test_stock_fast_path.py checks the two agree, Decimal for Decimal.
+
 The public check (issue 10): opening 3,000 @ 0.60; buy 4,000 @ 0.74; sell 4,400; buy 2,200 @
 0.80; sell 2,100 -> moving average COGS 4,535.50, ending 2,700 units worth 1,984.50; FIFO COGS
 4,390.00, ending 2,130.00.

@@ -19,6 +19,8 @@ from decimal import Decimal
 from numbers import Integral
 from typing import Any, TypeVar
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -67,9 +69,10 @@ def sku_key(sku: str) -> str:
 
 
 _DIGITS = re.compile(r"(\d+)")
+OrderKey = tuple[tuple[int, int, str], ...]  # how an Order ID sorts (order_sort_key)
 
 
-def order_sort_key(order_id: str) -> tuple[tuple[int, int, str], ...]:
+def order_sort_key(order_id: str) -> OrderKey:
     """Order IDs in the order a person expects: "SO-9" before "SO-10" (runs of digits compare
     as numbers, the rest case-insensitively)."""
     parts = _DIGITS.split(order_id.strip().casefold())
@@ -130,7 +133,7 @@ class OrderLine:
     currency: str = ""
     priority: int = 0
     sku_key: str = ""
-    order_key: tuple[tuple[int, int, str], ...] = ()
+    order_key: OrderKey = ()
 
     def __post_init__(self) -> None:
         if not self.sku_key:
@@ -180,6 +183,7 @@ def text_or_blank(value: Any) -> str:
 
 
 T = TypeVar("T")
+Int64Array = npt.NDArray[np.int64]
 
 
 def _column(table: Table, name: str, convert: Callable[[Any], T]) -> list[T]:
@@ -257,29 +261,57 @@ def items_from_table(table: Table) -> list[Item]:
 
 def movements_from_table(table: Table) -> list[Movement]:
     """The Stock Movements sheet's rows as Movements, Type read through its aliases."""
-    columns = zip(_sources(table), _column(table, "Date", date_or_none),
-                  _column(table, "SKU", text_or_blank), _column(table, "Type", _kind),
+    return movement_columns(table)[0]
+
+
+MovementColumns = tuple[list[str], list[date | None], list[str | None], Int64Array]
+
+
+def movement_columns(table: Table) -> tuple[list[Movement], MovementColumns]:
+    """The Movements and the columns their ledger order is keyed on (SKU key, Date, Type, Excel
+    row: engine.stock_events.event_keys), read once."""
+    dates, kinds, keys = (_column(table, "Date", date_or_none), _column(table, "Type", _kind),
+                          _keys(table))
+    columns = zip(_sources(table), dates, _column(table, "SKU", text_or_blank), kinds,
                   _column(table, "Quantity", decimal_or_none),
                   _column(table, "Unit Cost", decimal_or_none),
-                  _column(table, "Reference", text_or_blank), _keys(table), strict=True)
-    return [Movement(*values) for values in columns]
+                  _column(table, "Reference", text_or_blank), keys, strict=True)
+    return [Movement(*values) for values in columns], (keys, dates, kinds, _rows(table))
 
 
 def order_lines_from_table(table: Table) -> list[OrderLine]:
     """The Orders sheet's rows as OrderLines (blank Discount/Tax Rate/Priority are 0)."""
+    return order_line_columns(table)[0]
+
+
+LineColumns = tuple[list[str], list["date | None"], list[int], list[str], dict[str, OrderKey],
+                    list[int | None], Int64Array]
+
+
+def order_line_columns(table: Table) -> tuple[list[OrderLine], LineColumns]:
+    """The OrderLines and the columns their ledger order is keyed on (SKU key, Order Date,
+    Priority, Order ID, each ID's sort key, Line, Excel row: engine.stock_events.event_keys)."""
     ids = _column(table, "Order ID", text_or_blank)
-    order_keys: dict[str, tuple[tuple[int, int, str], ...]] = {}
+    order_keys: dict[str, OrderKey] = {}
     for order_id in ids:
         if order_id not in order_keys:
             order_keys[order_id] = order_sort_key(order_id)
-    columns = zip(_sources(table), ids, _column(table, "Order Date", date_or_none),
+    days, numbers, keys = (_column(table, "Order Date", date_or_none),
+                           _column(table, "Line", whole_or_none), _keys(table))
+    priorities = [p or 0 for p in _column(table, "Priority", whole_or_none)]
+    columns = zip(_sources(table), ids, days,
                   _column(table, "SKU", text_or_blank), _column(table, "Quantity", decimal_or_none),
-                  _column(table, "Unit Price", decimal_or_none), _column(table, "Line", whole_or_none),
+                  _column(table, "Unit Price", decimal_or_none), numbers,
                   _column(table, "Customer", text_or_blank),
                   _column(table, "Discount", _zero_if_blank), _column(table, "Tax Rate", _zero_if_blank),
-                  _column(table, "Currency", _upper), _column(table, "Priority", whole_or_none),
-                  _keys(table), strict=True)
-    return [OrderLine(source, order_id, day, sku, qty, price, line, customer, discount, tax,
-                      currency, priority or 0, key, order_keys[order_id])
-            for (source, order_id, day, sku, qty, price, line, customer, discount, tax, currency,
-                 priority, key) in columns]
+                  _column(table, "Currency", _upper), priorities, keys, strict=True)
+    lines = [OrderLine(source, order_id, day, sku, qty, price, line, customer, discount, tax,
+                       currency, priority, key, order_keys[order_id])
+             for (source, order_id, day, sku, qty, price, line, customer, discount, tax, currency,
+                  priority, key) in columns]
+    return lines, (keys, days, priorities, ids, order_keys, numbers, _rows(table))
+
+
+def _rows(table: Table) -> Int64Array:
+    """Every row's Excel row number."""
+    return np.asarray(table.frame.index, dtype=np.int64)
