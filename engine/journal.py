@@ -100,6 +100,16 @@ def entry(day: date, kind: str, reference: str, memo: str, origin: Origin | None
     return made
 
 
+def pair(day: date, kind: str, reference: str, memo: str, origin: Origin | None, debit: str,
+         credit: str, cents: int) -> Entry | None:
+    """`entry` with two legs, `cents` from `credit` to `debit` (negative: the other way round):
+    balanced by construction, and cheap for the one-entry-per-line postings (COGS)."""
+    if not cents:
+        return None
+    return Entry(day, kind, reference, memo,
+                 (Posting(debit, cents, origin), Posting(credit, -cents, origin)))
+
+
 @dataclass
 class CutOff:
     """An invoice dated after the period end: left out of the close, listed on its report."""

@@ -52,6 +52,7 @@ from engine.journal import (
     Journal,
     Origin,
     entry,
+    pair,
 )
 from engine.money import from_cents, to_cents
 from engine.payroll_result import PayrollResult
@@ -253,16 +254,14 @@ class _Books:
             origin = Origin(source.sheet, source.cell("SKU") or f"A{source.row}") if source else None
             memo = f"{row.sku} {row.kind}"
             if row.kind == SALE:
-                made = entry(day, COGS, row.reference, memo, origin, (cogs, value_out),
-                             (inventory, -value_out))
+                made = pair(day, COGS, row.reference, memo, origin, cogs, inventory, value_out)
             elif row.kind == "IN":
-                made = entry(day, STOCK_RECEIPT, row.reference, memo, origin, (inventory, value_in),
-                             (grni, -value_in))
+                made = pair(day, STOCK_RECEIPT, row.reference, memo, origin, inventory, grni,
+                            value_in)
             else:
                 kind = STOCK_ADJUSTMENT if row.kind == "ADJ" else STOCK_ISSUE
-                net = value_in - value_out
-                made = entry(day, kind, row.reference, memo, origin, (inventory, net),
-                             (adjustment, -net))
+                made = pair(day, kind, row.reference, memo, origin, inventory, adjustment,
+                            value_in - value_out)
             self.add(made)
 
     # ------------------------------------------------------------------ payroll
