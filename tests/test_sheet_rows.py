@@ -39,6 +39,10 @@ ONE_KIND = [  # columns of one kind take the fast paths (blanks allowed)
     st.one_of(st.none(), st.text(alphabet="ab =+-@\xa0é", max_size=4)),
     st.one_of(st.none(), st.decimals(allow_nan=False, allow_infinity=False, places=2,
                                      min_value=-(10**16), max_value=10**16)),
+    st.one_of(st.none(), st.decimals(allow_nan=False, allow_infinity=False,
+                                     min_value=-(10**16), max_value=10**16)),  # any exponent
+    st.one_of(st.none(), st.sampled_from([Decimal("1E+3"), Decimal("1E-7"), Decimal("-0.00"),
+                                          Decimal("12.5"), Decimal("0E+2")])),
     st.one_of(st.none(), st.integers(min_value=-(10**16), max_value=10**16)),
     st.one_of(st.none(), st.dates(min_value=date(1899, 6, 1), max_value=date(2100, 1, 1))),
 ]

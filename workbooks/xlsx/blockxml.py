@@ -130,10 +130,15 @@ def _texts(values: Sequence[OutputValue], c: int, data: LaidRows, styles: StyleB
 def _decimals(values: Sequence[OutputValue], c: int, data: LaidRows, styles: StyleBook,
               epoch: date, numbers: list[str]) -> list[str] | None:
     """A Decimal column Excel holds exactly (finite, within 15 digits), else None."""
-    texts = [format(v, "f") if v is not None else "" for v in values]
+    # str() is format(v, "f") but for an exponent ("1E+3", "1E-7"): then the column takes "f".
+    texts = [str(v) if v is not None else "" for v in values]
+    joined = "".join(texts)
+    if "E" in joined:
+        texts = [format(v, "f") if v is not None else "" for v in values]
+        joined = "".join(texts)
     # Finite values print as digits, "-" and "."; 15 characters at most keep every integer
     # within Excel's exact range (cell_xml decides the rest).
-    if max(map(len, texts)) > 15 or _NOT_A_NUMBER.search("".join(texts)):
+    if max(map(len, texts)) > 15 or _NOT_A_NUMBER.search(joined):
         return None
     ref, head = letter(c + 1), f'" s="{_number_style(c, data, styles)}"><v>'
     return [f'<c r="{ref}{n}{head}{v}</v></c>' if v else ""
