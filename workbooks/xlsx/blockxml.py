@@ -140,9 +140,7 @@ def _decimals(values: Sequence[OutputValue], c: int, data: LaidRows, styles: Sty
     # within Excel's exact range (cell_xml decides the rest).
     if max(map(len, texts)) > 15 or _NOT_A_NUMBER.search(joined):
         return None
-    ref, head = letter(c + 1), f'" s="{_number_style(c, data, styles)}"><v>'
-    return [f'<c r="{ref}{n}{head}{v}</v></c>' if v else ""
-            for n, v in zip(numbers, texts, strict=True)]
+    return _number_cells(texts, c, data, styles, numbers)
 
 
 def _integers(values: Sequence[OutputValue], c: int, data: LaidRows, styles: StyleBook,
@@ -150,9 +148,15 @@ def _integers(values: Sequence[OutputValue], c: int, data: LaidRows, styles: Sty
     """An int column Excel holds exactly (within 15 digits), else None."""
     if not _within([v for v in values if v is not None]):  # type: ignore[misc]
         return None
+    return _number_cells([v if v is not None else "" for v in values], c, data, styles, numbers)
+
+
+def _number_cells(texts: Sequence[object], c: int, data: LaidRows, styles: StyleBook,
+                  numbers: list[str]) -> list[str]:
+    """Column c's number cells from their texts ("" for a blank)."""
     ref, head = letter(c + 1), f'" s="{_number_style(c, data, styles)}"><v>'
-    return [f'<c r="{ref}{n}{head}{v}</v></c>' if v is not None else ""
-            for n, v in zip(numbers, values, strict=True)]
+    return [f'<c r="{ref}{n}{head}{v}</v></c>' if v != "" else ""
+            for n, v in zip(numbers, texts, strict=True)]
 
 
 def _dates(values: Sequence[OutputValue], c: int, data: LaidRows, styles: StyleBook,
