@@ -32,6 +32,8 @@ from engine.settings import Settings, config_settings
 from engine.tables import Table
 from engine.vocab import config_choice
 from workbooks.model import Grid, TableRange, Workbook, column_letter, text_column
+from workbooks.number_cells import as_text, exact_from_floats, numbers_from_floats
+from workbooks.xlsx.typed_cells import Head
 
 HEADER_SEARCH_ROWS = 20
 EXACT_KINDS = frozenset({Kind.MONEY, Kind.NUMBER, Kind.PERCENT})
@@ -89,10 +91,40 @@ def read_workbook(book: Workbook) -> WorkbookData:
         sheet = find_sheet(names, spec)
         if spec is CONFIG or sheet is None:
             continue
-        tables[spec.name] = read_table(book.grid(sheet), spec, locale)
+        tables[spec.name] = read_table(sheet_grid(book, sheet, spec), spec, locale)
     for table in tables.values():
         issues.extend(table.issues)
     return WorkbookData(tables, config, config_cells, issues, locale)
+
+
+def sheet_grid(book: Workbook, sheet: str, spec: SheetSpec) -> Grid:
+    """The sheet's grid. A book that can read columns typed (the file adapter's `typed_grid`)
+    reads those its header names as numbers so: the same values, cheaper (a 1M-row sheet's
+    number cells are not made text and parsed back)."""
+    typed = getattr(book, "typed_grid", None)
+    if typed is None:
+        return book.grid(sheet)
+    grid: Grid = typed(sheet, lambda head: number_columns(head, spec), HEADER_SEARCH_ROWS)
+    return grid
+
+
+def number_columns(head: Head, spec: SheetSpec) -> set[int]:
+    """The sheet columns the header (found as `read_table` finds it, in the first rows' text
+    cells or an Excel Table's header row) names as number columns of `spec`."""
+    mapping: dict[str, int] = {}
+    best = 0
+    for table in head.tables:
+        cells = head.rows.get(table.min_row, {})
+        found = _match_columns(((c, t.strip() or None) for c, t in sorted(cells.items())
+                                if table.min_col <= c <= table.max_col), spec)[0]
+        if len(found) > best:
+            mapping, best = found, len(found)
+    for row in range(head.first_row, head.first_row + HEADER_SEARCH_ROWS) if not best else ():
+        cells = head.rows.get(row, {})
+        found = _match_columns(((c, t.strip() or None) for c, t in sorted(cells.items())), spec)[0]
+        if len(found) > best:
+            mapping, best = found, len(found)
+    return {col for name, col in mapping.items() if spec.column(name).kind in NUMERIC_KINDS}
 
 
 def config_values(table: Table) -> tuple[dict[str, str], dict[str, str]]:
@@ -118,16 +150,22 @@ def read_table(grid: Grid, spec: SheetSpec, locale: str = "en") -> Table:
     assert isinstance(header, pd.Series)  # one row label: a row, not a frame
     mapping, extra = _match_columns(header.items(), spec)
     body = area.loc[header_row + 1 :]
-    filled = body.notna().any(axis=1)
+    filled = body.notna().any(axis=1).to_numpy(copy=True)
+    positions = np.asarray(body.index) - grid.first_row  # rows of the typed columns
+    numbers = {col: values for col, values in grid.numbers.items() if col in body.columns}
+    for values in numbers.values():  # a row of number cells alone is no blank row
+        filled |= values.is_valid().to_numpy(zero_copy_only=False)[positions]
     if not filled.all():  # blank rows dropped (a copy of every column: only when there are)
-        body = body[filled]
+        body, positions = body[filled], positions[filled]
     letters = {name: column_letter(col) for name, col in mapping.items()}
     table = Table(spec, grid.sheet, header_row, pd.DataFrame(index=body.index), letters,
                   extra_columns=extra)
     table.issues.extend(_missing_columns(grid.sheet, spec, mapping, header_row, header, locale))
     columns: dict[str, pd.Series] = {}
     for name, col in mapping.items():
-        columns[name] = _read_column(table, spec.column(name), body[col], grid.errors, col, locale)
+        floats = numbers[col].take(pa.array(positions)) if col in numbers else None
+        columns[name] = _read_column(table, spec.column(name), body[col], grid.errors, col, locale,
+                                     floats)
     if columns:  # built at once: inserting column by column costs more than reading them
         table.frame = pd.DataFrame(columns, index=body.index)
     return table
@@ -209,11 +247,18 @@ def _missing_sheet(spec: SheetSpec) -> Issue:
 
 
 def _read_column(table: Table, column: Column, raw: pd.Series, errors: dict[tuple[int, int], str],
-                 col: int, locale: str) -> pd.Series:
-    """One column's values parsed (returned), its unreadable cells and their issues noted."""
+                 col: int, locale: str, floats: pa.Array | None = None) -> pd.Series:
+    """One column's values parsed (returned), its unreadable cells and their issues noted.
+    `floats`: the column's number cells, read typed (`raw` then holds its other cells)."""
     text = pa.array(raw.array) if len(raw) else pa.array([], pa.string())
+    if floats is not None and column.kind not in NUMERIC_KINDS:  # planned as numbers, named
+        text, floats = as_text(floats, text), None  # otherwise: its cells as text after all
     values: Any
-    if column.kind in EXACT_KINDS:
+    if floats is not None and column.kind in EXACT_KINDS:
+        values, bad, text = exact_from_floats(floats, text, locale, _exact_numbers)
+    elif floats is not None:
+        values, bad, text = numbers_from_floats(floats, text, locale, _numbers)
+    elif column.kind in EXACT_KINDS:
         values, bad = _exact_numbers(text, locale)
     elif column.kind in NUMERIC_KINDS:
         values, bad = _numbers(text, locale)

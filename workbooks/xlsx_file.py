@@ -19,7 +19,6 @@ output sheet but an all-plain report has at least one); the next save records th
 from __future__ import annotations
 
 import json
-import re
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -57,15 +56,29 @@ from workbooks.xlsx.package import Package, SheetEntry, read_package, unreadable
 from workbooks.xlsx.screening import inspect_file
 from workbooks.xlsx.sheetxml import render_sheet, render_table
 from workbooks.xlsx.styles import StyleBook
-from workbooks.xlsx.zipcopy import BIG_PART, Inflated, Part, inflate_ahead, rewrite_zip
+from workbooks.xlsx.typed_cells import (
+    Head,
+    error_code,
+    odd_cells,
+    read_head,
+    risky_strings,
+    typed_grid,
+)
+from workbooks.xlsx.zipcopy import (
+    BIG_PART,
+    Inflated,
+    Part,
+    deflate_ahead,
+    inflate_ahead,
+    read_member,
+    rewrite_zip,
+)
 
 STATE_SHEET = "_BackOffice"
 PRINT_AREA = "_xlnm.Print_Area"
 RT_CALC_CHAIN = REL + "/calcChain"
+RT_SHARED_STRINGS = REL + "/sharedStrings"
 PREFETCH_BUDGET = 1 << 30  # sheet XML held inflated ahead of a save, at most (bytes)
-_ERROR_NAMES = {"Div0": "#DIV/0!", "NA": "#N/A", "Value": "#VALUE!", "Ref": "#REF!",
-                "Name": "#NAME?", "Num": "#NUM!", "Null": "#NULL!", "GettingData": "#GETTING_DATA"}
-_ERROR_DETAIL = re.compile(r"Error\((\w+)\)")
 
 
 @dataclass
@@ -120,14 +133,54 @@ class FileWorkbook:
         columns = [info.absolute_index + 1 for info in loaded.available_columns()]
         frame = pd.DataFrame({col: text_column(batch.column(i)) for i, col in enumerate(columns)})
         first_row = _first_row(self.path, entry.part) if len(frame) else 1
-        errors = {}
-        for err in (cell_errors.errors if cell_errors else []):
-            match = _ERROR_DETAIL.search(err.detail)
-            code = _ERROR_NAMES.get(match.group(1), "#" + match.group(1)) if match else "#ERROR"
-            errors[(first_row + err.offset_position[0], columns[err.offset_position[1]])] = code
+        errors = {(first_row + err.offset_position[0], columns[err.offset_position[1]]):
+                  error_code(err.detail) for err in (cell_errors.errors if cell_errors else [])}
         return Grid(entry.name, first_row, frame, errors, self.package.tables.get(entry.name, []))
 
-    def _prefetch(self, part: str) -> None:
+    def typed_grid(self, sheet: str, plan: Callable[[Head], set[int]], head_rows: int) -> Grid:
+        """The sheet's grid with the columns `plan` picks from its first `head_rows` rows (and
+        its tables' header rows) read as numbers (`Grid.numbers`): the same cells and values as
+        `grid(sheet)` gives as text, cheaper. Read as text instead when the sheet holds a cell
+        such a read could misread (see workbooks/xlsx/typed_cells.py)."""
+        entry = self.package.sheet(sheet)
+        if entry is None:
+            raise KeyError(sheet)
+        tables = self.package.tables.get(entry.name, [])
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                shared = _shared_strings_parts(zf, self.package.workbook_part)
+                head = read_head(zf, entry.part, shared[0] if shared else None, head_rows, tables)
+                numeric = plan(head) if head is not None else set()
+                if numeric and any(risky_strings(read_member(zf, part)) for part in shared):
+                    numeric = set()
+        except (OSError, zipfile.BadZipFile, KeyError, etree.XMLSyntaxError):
+            numeric = set()  # the text read reports what is wrong, naming the part
+        if not numeric or head is None:
+            return self.grid(sheet)
+        pool = ThreadPoolExecutor(max_workers=1)  # the sheet XML, inflated on the second core
+        sheet_xml = pool.submit(_read_part, self.path, entry.part)  # while fastexcel parses it
+        pool.shutdown(wait=False)
+        try:
+            loaded = self._reader().load_sheet(entry.name, header_row=None,
+                                               dtypes={col - 1: "float" for col in numeric})
+            batch, cell_errors = loaded.to_arrow_with_errors()
+        except fastexcel.FastExcelError:
+            return self.grid(sheet)
+        try:
+            xml = sheet_xml.result()
+        except (OSError, zipfile.BadZipFile, MemoryError):
+            return self.grid(sheet)
+        if odd_cells(xml):
+            return self.grid(sheet)
+        if self.prefetch:
+            self._prefetch(entry.part, xml)
+        del xml
+        columns = [info.absolute_index + 1 for info in loaded.available_columns()]
+        grid = typed_grid(entry.name, head.first_row, columns, numeric, batch,
+                          cell_errors.errors if cell_errors else [], tables)
+        return grid if grid is not None else self.grid(sheet)
+
+    def _prefetch(self, part: str, inflated: bytes | None = None) -> None:
         """Inflate a big sheet part, and deflate it again in chunks, on the second core while the
         sheet's cells become Arrow columns and get validated (~4 s on a 1M-row sheet; fastexcel
         releases the GIL): a save that marks cells in it then only splices and deflates the
@@ -143,7 +196,8 @@ class FileWorkbook:
         if part in self.prefetched or sizes.get(part, 0) <= BIG_PART or sum(sizes.values()) > PREFETCH_BUDGET:
             return
         pool = ThreadPoolExecutor(max_workers=1)
-        self.prefetched[part] = pool.submit(inflate_ahead, self.path, part)
+        self.prefetched[part] = (pool.submit(inflate_ahead, self.path, part) if inflated is None
+                                 else pool.submit(deflate_ahead, inflated))
         pool.shutdown(wait=False)
 
     def _reader(self) -> fastexcel.ExcelReader:
@@ -283,6 +337,22 @@ def _verify(temp: Path, written: list[str], rewritten: set[str]) -> None:
     if missing:
         raise UnsafeWrite(f"internal check failed: {missing} missing from the new file; "
                           "nothing was written.")
+
+
+def _read_part(path: Path, part: str) -> bytes:
+    with zipfile.ZipFile(path) as zf:
+        return read_member(zf, part)
+
+
+def _shared_strings_parts(zf: zipfile.ZipFile, workbook_part: str) -> list[str]:
+    """The shared-strings part the workbook names, and the usual one if present (whichever the
+    cell reader takes, both are checked)."""
+    rels = rels_path(workbook_part)
+    data = zf.read(rels) if rels in zf.NameToInfo else None
+    parts = [target for rtype, target, _mode in read_rels(data, workbook_part).values()
+             if rtype == RT_SHARED_STRINGS and target in zf.NameToInfo]
+    usual = "xl/sharedStrings.xml"
+    return [*parts, usual] if usual in zf.NameToInfo and usual not in parts else parts
 
 
 def _first_row(path: Path, part: str) -> int:

@@ -76,6 +76,11 @@ def inflate_ahead(path: Path, name: str) -> Inflated:
     chunks its splices touch to deflate (a 1M-row sheet: 2 of 27 chunks)."""
     with zipfile.ZipFile(path) as zf:
         data = read_member(zf, name)
+    return deflate_ahead(data)
+
+
+def deflate_ahead(data: bytes) -> Inflated:
+    """A big member's inflated bytes deflated again in CHUNK runs (see `inflate_ahead`)."""
     view = memoryview(data)
     count = max(1, -(-len(data) // CHUNK))
     return Inflated(data, tuple(_deflate([view[k * CHUNK:(k + 1) * CHUNK]], k == count - 1)

@@ -1,0 +1,115 @@
+"""Number columns read typed (floats, see workbooks/xlsx/typed_cells.py): the very values, and
+unreadable cells, that reading their cells as text gives.
+
+A float cell's text is `render_float(f)` (nine decimals at most). For most cells that text is
+the shortest decimal with at most nine decimals whose nearest float is f, found here without
+any text: for |f| < 2**23 a float's spacing is under 1e-9, so when N / 10**k (k <= 9) rounds to
+f, f's nine-decimal text is exactly N / 10**k. Those cells become decimal128 (or float64) at
+once; the others (more than nine decimals, big numbers, texts longer than 15 characters, which
+reading rounds to Excel's 15 digits) get their text rendered one by one and go, with the column's
+text cells, through the text reading's own parse, so every rule of it holds unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from engine.money import PRECISION
+from workbooks.xlsx.typed_cells import render_float
+
+TextParse = Callable[[pa.Array, str], tuple[object, np.ndarray]]
+_SMALL = 2.0**23  # below it a float's spacing is < 1e-9: its 9-decimal text is exact
+_MAX_DECIMALS = 9  # fastexcel's text of a float keeps nine decimals
+_SHORT = 15  # reading keeps a number text of at most 15 characters as it stands
+_POWERS = np.array([10.0**i for i in range(1, 8)])  # integer digits of |f| < 2**23
+
+
+def exact_from_floats(floats: pa.Array, text: pa.Array, locale: str, parse: TextParse
+                      ) -> tuple[pd.arrays.ArrowExtensionArray, np.ndarray, pa.Array]:
+    """An exact column (decimal128) from a typed read: `floats` holds the number cells, `text`
+    the column's other cells. `parse` is reading's text parse (reading._exact_numbers), given
+    the text cells and the rendered text of the number cells not decoded here. Returns the
+    values, the unreadable cells and the text of every cell that was parsed as text."""
+    f, number = _numbers_of(floats)
+    units, decimals = _short_decimals(f, number)
+    fast = decimals >= 0
+    texts = _with_rendered(text, f, number & ~fast)
+    parsed, bad = parse(texts, locale)
+    if not fast.any():
+        return parsed, bad, texts  # type: ignore[return-value]
+    top = int(decimals[fast].max())
+    scaled = np.where(fast, units * 10 ** (top - np.maximum(decimals, 0)).astype(np.int64), 0)
+    quick = _decimal_array(scaled, top)
+    slow = pa.array(parsed)
+    scale = max(top, slow.type.scale)
+    wide = pa.decimal128(PRECISION, scale)
+    merged = pc.if_else(pa.array(fast), pc.cast(quick, wide), pc.cast(slow, wide))
+    return pd.arrays.ArrowExtensionArray(merged), bad, texts
+
+
+def numbers_from_floats(floats: pa.Array, text: pa.Array, locale: str, parse: TextParse
+                        ) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """A float64 column (whole numbers: Line, Priority) from a typed read: a whole float's text
+    reads back as the float itself; the other cells go through `parse` (reading._numbers)."""
+    f, number = _numbers_of(floats)
+    whole = number & (np.abs(f) < 2.0**53) & (np.floor(f) == f)
+    texts = _with_rendered(text, f, number & ~whole)
+    parsed, bad = parse(texts, locale)
+    return np.where(whole, f, parsed), bad, texts  # type: ignore[call-overload]
+
+
+def as_text(floats: pa.Array, text: pa.Array) -> pa.Array:
+    """The column as reading it as text gives it: every number cell rendered (a column whose
+    header turned out other than planned: rare, and one string per cell)."""
+    f, number = _numbers_of(floats)
+    return _with_rendered(text, f, number)
+
+
+def _numbers_of(floats: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    floats = floats.combine_chunks() if isinstance(floats, pa.ChunkedArray) else floats
+    number = floats.is_valid().to_numpy(zero_copy_only=False)
+    return pc.fill_null(floats, 0.0).to_numpy(zero_copy_only=False), number
+
+
+def _short_decimals(f: np.ndarray, number: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell, N and k (-1: not decoded here) with N / 10**k the cell's text: at most nine
+    decimals and a text of at most 15 characters."""
+    decimals = np.full(len(f), -1, dtype=np.int64)
+    units = np.zeros(len(f), dtype=np.int64)
+    todo = np.flatnonzero(number & (np.abs(f) < _SMALL))
+    for k in range(_MAX_DECIMALS + 1):
+        if not len(todo):
+            break
+        values = f[todo]
+        n = np.rint(values * 10.0**k)
+        hit = n / 10.0**k == values  # exact: n < 2**53 and 10**k are exact, division rounds once
+        decimals[todo[hit]] = k
+        units[todo[hit]] = n[hit].astype(np.int64)
+        todo = todo[~hit]
+    digits = 1 + np.searchsorted(_POWERS, np.floor(np.abs(f)), side="right")
+    length = np.signbit(f) + digits + np.where(decimals > 0, decimals + 1, 0)
+    decimals[length > _SHORT] = -1
+    return units, decimals
+
+
+def _with_rendered(text: pa.Array, f: np.ndarray, rendered: np.ndarray) -> pa.Array:
+    """`text` with the cells in `rendered` given their float's text."""
+    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    if not rendered.any():
+        return text
+    strings = [render_float(x) for x in f[rendered].tolist()]
+    return pc.replace_with_mask(text, pa.array(rendered), pa.array(strings, pa.string()))
+
+
+def _decimal_array(units: np.ndarray, scale: int) -> pa.Array:
+    """int64 multiples of 10**-scale as decimal128: each value a little-endian 128-bit two's
+    complement integer, the high word the low word's sign."""
+    words = np.empty(2 * len(units), dtype=np.int64)
+    words[0::2], words[1::2] = units, units >> 63
+    return pa.Array.from_buffers(pa.decimal128(PRECISION, scale), len(units),
+                                 [None, pa.py_buffer(words)])
