@@ -39,13 +39,13 @@ def exact_from_floats(floats: pa.Array, text: pa.Array, locale: str, parse: Text
     units, decimals = _short_decimals(f, number)
     fast = decimals >= 0
     texts = _with_rendered(text, f, number & ~fast)
-    parsed, bad = parse(texts, locale)
+    parsed, bad = _compact(parse, texts, locale)
     if not fast.any():
-        return parsed, bad, texts  # type: ignore[return-value]
+        return pd.arrays.ArrowExtensionArray(parsed), bad, texts
     top = int(decimals[fast].max())
     scaled = np.where(fast, units * 10 ** (top - np.maximum(decimals, 0)).astype(np.int64), 0)
     quick = _decimal_array(scaled, top)
-    slow = pa.array(parsed)
+    slow = parsed
     scale = max(top, slow.type.scale)
     wide = pa.decimal128(PRECISION, scale)
     merged = pc.if_else(pa.array(fast), pc.cast(quick, wide), pc.cast(slow, wide))
@@ -59,8 +59,9 @@ def numbers_from_floats(floats: pa.Array, text: pa.Array, locale: str, parse: Te
     f, number = _numbers_of(floats)
     whole = number & (np.abs(f) < 2.0**53) & (np.floor(f) == f)
     texts = _with_rendered(text, f, number & ~whole)
-    parsed, bad = parse(texts, locale)
-    return np.where(whole, f, parsed), bad, texts  # type: ignore[call-overload]
+    parsed, bad = _compact(parse, texts, locale)
+    values = parsed.to_numpy(zero_copy_only=False)
+    return np.where(whole, f, np.where(pd.isna(values), np.nan, values)).astype(np.float64), bad, texts
 
 
 def as_text(floats: pa.Array, text: pa.Array) -> pa.Array:
@@ -68,6 +69,21 @@ def as_text(floats: pa.Array, text: pa.Array) -> pa.Array:
     header turned out other than planned: rare, and one string per cell)."""
     f, number = _numbers_of(floats)
     return _with_rendered(text, f, number)
+
+
+def _compact(parse: TextParse, texts: pa.Array, locale: str) -> tuple[pa.Array, np.ndarray]:
+    """`parse` run on the cells that hold text only (few, in a column of number cells), its
+    values put back in place (null elsewhere) as an Arrow array, and its unreadable cells."""
+    present = texts.is_valid().to_numpy(zero_copy_only=False)
+    where = np.flatnonzero(present)
+    values, bad_few = parse(texts.filter(pa.array(present)), locale)
+    few = pa.array(values)
+    few = few.combine_chunks() if isinstance(few, pa.ChunkedArray) else few
+    spot = np.full(len(texts), -1, dtype=np.int64)
+    spot[where] = np.arange(len(where))
+    bad = np.zeros(len(texts), dtype=bool)
+    bad[where] = bad_few
+    return few.take(pa.array(spot, mask=spot < 0)), bad
 
 
 def _numbers_of(floats: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -91,9 +107,10 @@ def _short_decimals(f: np.ndarray, number: np.ndarray) -> tuple[np.ndarray, np.n
         decimals[todo[hit]] = k
         units[todo[hit]] = n[hit].astype(np.int64)
         todo = todo[~hit]
-    digits = 1 + np.searchsorted(_POWERS, np.floor(np.abs(f)), side="right")
-    length = np.signbit(f) + digits + np.where(decimals > 0, decimals + 1, 0)
-    decimals[length > _SHORT] = -1
+    long = np.flatnonzero(decimals >= _SHORT - 9)  # sign, 7 digits, point: 9 characters
+    digits = 1 + np.searchsorted(_POWERS, np.floor(np.abs(f[long])), side="right")
+    length = np.signbit(f[long]) + digits + decimals[long] + 1
+    decimals[long[length > _SHORT]] = -1
     return units, decimals
 
 

@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from lxml import etree
 
 from workbooks.model import Grid, TableRange, column_number, text_column
@@ -231,10 +230,15 @@ def typed_grid(sheet: str, first_row: int, columns: list[int], numeric: set[int]
 
 def _sparse(length: int, cells: dict[int, str]) -> pa.Array:
     """A string column null but at `cells` (position: text)."""
-    empty = pa.nulls(length, pa.string())
     if not cells:
-        return empty
-    mask = np.zeros(length, dtype=bool)
-    mask[list(cells)] = True
-    return pc.replace_with_mask(empty, pa.array(mask), pa.array(
-        [cells[p] for p in sorted(cells)], pa.string()))
+        return pa.nulls(length, pa.string())
+    where = np.array(sorted(cells), dtype=np.int64)
+    data = [cells[p].encode() for p in where.tolist()]
+    sizes = np.zeros(length, dtype=np.int32)  # built from buffers: no 1M-entry list or mask array
+    sizes[where] = [len(d) for d in data]
+    offsets = np.concatenate([[0], np.cumsum(sizes, dtype=np.int32)]).astype(np.int32)
+    valid = np.zeros(length, dtype=bool)
+    valid[where] = True
+    bitmap = np.packbits(valid, bitorder="little")
+    return pa.Array.from_buffers(pa.string(), length, [pa.py_buffer(bitmap), pa.py_buffer(offsets),
+                                                       pa.py_buffer(b"".join(data))])
