@@ -175,3 +175,17 @@ def test_rust_debug_strings_and_float_texts():
     assert refused_cell("Expected float but got 'DateTime(ExcelDateTime { value: 1.0 })'") is None
     assert [render_float(x) for x in (12157521.11, -0.0, 1e-10, 0.0009765625, 3.0)] == \
         ["12157521.109999999", "-0", "0", "0.000976562", "3"]
+
+
+def test_ascii_text_is_trimmed_as_unicode_text_is():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from workbooks.reading import _trimmed
+
+    ends = [chr(c) for c in range(0x20)] + [" ", "\x7f", "\x85", "\xa0", "\u2003", "\u3000"]
+    for end in ends:
+        column = pa.array([f"{end}ACME{end}", f"{end}{end}", "plain", None, f"a{end}b"])
+        assert _trimmed(column).to_pylist() == pc.utf8_trim_whitespace(column).to_pylist(), repr(end)
+    numbers = pa.array([1.5, None])  # another type: read as text, then trimmed
+    assert _trimmed(numbers).to_pylist() == ["1.5", None]

@@ -45,10 +45,11 @@ def exact_from_floats(floats: pa.Array, text: pa.Array, locale: str, parse: Text
     top = int(decimals[fast].max())
     scaled = np.where(fast, units * 10 ** (top - np.maximum(decimals, 0)).astype(np.int64), 0)
     quick = _decimal_array(scaled, top)
-    slow = parsed
-    scale = max(top, slow.type.scale)
+    scale = max(top, parsed.type.scale)
+    if parsed.null_count == len(parsed) and scale == top:  # number cells only, decoded here
+        return pd.arrays.ArrowExtensionArray(pc.if_else(pa.array(number), quick, None)), bad, texts
     wide = pa.decimal128(PRECISION, scale)
-    merged = pc.if_else(pa.array(fast), pc.cast(quick, wide), pc.cast(slow, wide))
+    merged = pc.if_else(pa.array(fast), pc.cast(quick, wide), pc.cast(parsed, wide))
     return pd.arrays.ArrowExtensionArray(merged), bad, texts
 
 
@@ -79,6 +80,8 @@ def _compact(parse: TextParse, texts: pa.Array, locale: str) -> tuple[pa.Array, 
     values, bad_few = parse(texts.filter(pa.array(present)), locale)
     few = pa.array(values)
     few = few.combine_chunks() if isinstance(few, pa.ChunkedArray) else few
+    if not len(where):
+        return pa.nulls(len(texts), few.type), np.zeros(len(texts), dtype=bool)
     spot = np.full(len(texts), -1, dtype=np.int64)
     spot[where] = np.arange(len(where))
     bad = np.zeros(len(texts), dtype=bool)

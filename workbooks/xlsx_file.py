@@ -67,8 +67,10 @@ from workbooks.xlsx.typed_cells import (
 from workbooks.xlsx.zipcopy import (
     BIG_PART,
     CHUNK,
+    FAST_PART,
     Inflated,
     Part,
+    Spliced,
     inflate_ahead,
     read_member,
     rewrite_zip,
@@ -259,6 +261,9 @@ class FileWorkbook:
         surgery = _Surgery(self.path, self.package, prefetched)
         if self.staged_marks is not None:
             self.marks = apply_marks(surgery.edit, self.marks, self.staged_marks)
+            for data in surgery.parts.values():  # a big marked sheet: deflated on the spare core
+                if isinstance(data, Spliced) and len(data) > FAST_PART:  # while the rest of the
+                    data.deflate_early()  # save is prepared
         parts, removed = surgery.apply(list(self.staged.values()), self._state_sheet)
         written = list(self.staged)
         self.backup = replace_safely(

@@ -19,7 +19,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -65,6 +65,18 @@ class Spliced:
     source: bytes
     splices: Sequence[Splice] = ()
     ahead: Inflated | None = None
+    early: dict[int, Future[bytes]] = field(default_factory=dict, compare=False)  # deflate_early
+
+    def deflate_early(self) -> None:
+        """Start deflating this part's runs not deflated ahead on a spare core (one worker: the
+        save goes on preparing the other parts meanwhile); the write takes what is done."""
+        segments = _segments(self)
+        last = len(segments) - 1
+        pool = ThreadPoolExecutor(max_workers=1)
+        for i, (pieces, ahead) in enumerate(segments):
+            if ahead is None and i not in self.early:
+                self.early[i] = pool.submit(_deflate, pieces, i == last)
+        pool.shutdown(wait=False)
 
     def __len__(self) -> int:
         return len(self.source) + sum(len(text) - (end - start) for start, end, text in self.splices)
@@ -191,8 +203,8 @@ def _write_big(zout: zipfile.ZipFile, info: zipfile.ZipInfo, part: Spliced) -> N
     last = len(segments) - 1
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         crc = pool.submit(_crc32, [p for pieces, _ in segments for p in pieces])
-        parts = list(pool.map(lambda i: _ready(segments[i][1]) or _deflate(segments[i][0], i == last),
-                              range(len(segments))))
+        parts = list(pool.map(lambda i: _ready(segments[i][1]) or _ready(part.early.get(i))
+                              or _deflate(segments[i][0], i == last), range(len(segments))))
     compressed = b"".join(parts)
     info.CRC, info.file_size, info.compress_size = crc.result(), size, len(compressed)
     info.flag_bits &= ~0x08  # sizes are known: no data descriptor
