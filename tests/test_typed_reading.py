@@ -189,3 +189,13 @@ def test_ascii_text_is_trimmed_as_unicode_text_is():
         assert _trimmed(column).to_pylist() == pc.utf8_trim_whitespace(column).to_pylist(), repr(end)
     numbers = pa.array([1.5, None])  # another type: read as text, then trimmed
     assert _trimmed(numbers).to_pylist() == ["1.5", None]
+
+
+def test_odd_cells_outside_the_number_columns_keep_the_typed_read(tmp_path):
+    # A boolean or a formula's text in a text column reads the same either way: only the
+    # number columns must be free of them.
+    path = _write(tmp_path / "b.xlsx", _orders(4, Customer=[True, ("=\"Acme\"", "Acme"), "Bolt", False]))
+    typed, text, grid = _both(path)
+    assert set(grid.numbers) == NUMBER_COLUMNS
+    _assert_same(typed, text)
+    assert typed.frame["Customer"].tolist() == ["true", "Acme", "Bolt", "false"]

@@ -42,6 +42,7 @@ _ODD_CELL = re.compile(rb' t="(?:b|str|inlineStr|d)"')
 _RISKY_TEXT = re.compile(
     rb"<t(?:\s[^>]*)?>(?!0*\d{1,15}</t>)[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
     rb"|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?|[nN][aA][nN])</t>")
+_TAG_REF = re.compile(rb'\sr="\$?([A-Z]+)\$?\d+"')
 _RICH = re.compile(rb"<si>((?:(?!</si>).)*?<r>.*?)</si>", re.S)
 _RUN_TEXT = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
 _RUST_FLOAT = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)",
@@ -69,9 +70,15 @@ def render_float(value: float) -> str:
     return format(value, ".9f").rstrip("0").rstrip(".")
 
 
-def odd_cells(sheet_xml: bytes) -> bool:
-    """Whether the sheet holds a cell a float read would misread (see the module docstring)."""
-    return _ODD_CELL.search(sheet_xml) is not None
+def odd_cells(sheet_xml: bytes, columns: set[int]) -> bool:
+    """Whether the sheet holds, in one of `columns`, a cell a float read would misread (see
+    the module docstring); a cell whose column is not given counts as one."""
+    for match in _ODD_CELL.finditer(sheet_xml):
+        start = sheet_xml.rfind(b"<", 0, match.start())
+        ref = _TAG_REF.search(sheet_xml, start, match.start())
+        if ref is None or column_number(ref.group(1).decode()) in columns:
+            return True
+    return False
 
 
 def risky_strings(shared_strings: bytes) -> bool:
