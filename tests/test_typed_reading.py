@@ -199,3 +199,17 @@ def test_odd_cells_outside_the_number_columns_keep_the_typed_read(tmp_path):
     assert set(grid.numbers) == NUMBER_COLUMNS
     _assert_same(typed, text)
     assert typed.frame["Customer"].tolist() == ["true", "Acme", "Bolt", "false"]
+
+
+@pytest.mark.parametrize("prices", [
+    [8388607.123456789, 1.25, 2.5] + [3.0] * 1_200,  # the first cell long (read rounded to
+    # 15 digits: 8 decimals), the cells past the first thousand short
+    [1.5, 12.25, 1 / 3, 7.0, -0.125],  # one cell past nine decimals among short ones
+    [round(0.01 * i, 2) for i in range(1_500)] + [0.1234, 5.0],  # more decimals past the first rows
+    [1234567.5] * 3 + [0.000001, 7654321.25],  # seven integer digits and six decimals
+])
+def test_the_decimal_scale_of_a_column_is_the_text_reads(tmp_path, prices):
+    path = _write(tmp_path / "b.xlsx", _orders(len(prices), Unit_Price=prices))
+    typed, text, grid = _both(path)
+    assert set(grid.numbers) == NUMBER_COLUMNS
+    _assert_same(typed, text)

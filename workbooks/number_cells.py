@@ -26,6 +26,7 @@ TextParse = Callable[[pa.Array, str], tuple[object, np.ndarray]]
 _SMALL = 2.0**23  # below it a float's spacing is < 1e-9: its 9-decimal text is exact
 _MAX_DECIMALS = 9  # fastexcel's text of a float keeps nine decimals
 _SHORT = 15  # reading keeps a number text of at most 15 characters as it stands
+_SAMPLE = 1_000  # first cells whose decimals are counted one by one
 _POWERS = np.array([10.0**i for i in range(1, 8)])  # integer digits of |f| < 2**23
 
 
@@ -100,7 +101,31 @@ def _short_decimals(f: np.ndarray, number: np.ndarray) -> tuple[np.ndarray, np.n
     decimals and a text of at most 15 characters."""
     decimals = np.full(len(f), -1, dtype=np.int64)
     units = np.zeros(len(f), dtype=np.int64)
-    todo = np.flatnonzero(number & (np.abs(f) < _SMALL))
+    candidates = number & (np.abs(f) < _SMALL)
+    # Most cells of a column share its number of decimals: the first cells give it (one of them
+    # has it, so it is the column's scale at least), every cell is tried at it at once, and only
+    # the others are tried decimal by decimal. A cell may take more decimals than its text has
+    # (12.5 as 12.50): the same value, and the scale stays the column's largest. Up to 5
+    # decimals only: no text is then over 15 characters, so the cell that has them is kept.
+    todo = np.flatnonzero(candidates)
+    sample = todo[:_SAMPLE]
+    _decimal_by_decimal(f, sample, decimals, units)
+    usual = int(decimals[sample].max()) if len(sample) else 0
+    if usual <= _SHORT - 10:
+        n = np.rint(np.where(candidates, f, 0.0) * 10.0**usual)
+        hit = candidates & (decimals < 0) & (n / 10.0**usual == f)
+        decimals[hit], units[hit] = usual, n[hit].astype(np.int64)
+    _decimal_by_decimal(f, np.flatnonzero(candidates & (decimals < 0)), decimals, units)
+    long = np.flatnonzero(decimals >= _SHORT - 9)  # sign, 7 digits, point: 9 characters
+    digits = 1 + np.searchsorted(_POWERS, np.floor(np.abs(f[long])), side="right")
+    length = np.signbit(f[long]) + digits + decimals[long] + 1
+    decimals[long[length > _SHORT]] = -1
+    return units, decimals
+
+
+def _decimal_by_decimal(f: np.ndarray, todo: np.ndarray, decimals: np.ndarray, units: np.ndarray
+                        ) -> None:
+    """The fewest decimals k <= 9 (and N) of the cells at `todo`, where there are."""
     for k in range(_MAX_DECIMALS + 1):
         if not len(todo):
             break
@@ -110,11 +135,6 @@ def _short_decimals(f: np.ndarray, number: np.ndarray) -> tuple[np.ndarray, np.n
         decimals[todo[hit]] = k
         units[todo[hit]] = n[hit].astype(np.int64)
         todo = todo[~hit]
-    long = np.flatnonzero(decimals >= _SHORT - 9)  # sign, 7 digits, point: 9 characters
-    digits = 1 + np.searchsorted(_POWERS, np.floor(np.abs(f[long])), side="right")
-    length = np.signbit(f[long]) + digits + decimals[long] + 1
-    decimals[long[length > _SHORT]] = -1
-    return units, decimals
 
 
 def _with_rendered(text: pa.Array, f: np.ndarray, rendered: np.ndarray) -> pa.Array:
