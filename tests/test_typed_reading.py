@@ -187,6 +187,13 @@ def test_ascii_text_is_trimmed_as_unicode_text_is():
     for end in ends:
         column = pa.array([f"{end}ACME{end}", f"{end}{end}", "plain", None, f"a{end}b"])
         assert _trimmed(column).to_pylist() == pc.utf8_trim_whitespace(column).to_pylist(), repr(end)
+    untouched = pa.array(["ACME", None, "a b", ""])  # nothing to trim: kept as it is
+    assert _trimmed(untouched).to_pylist() == ["ACME", None, "a b", ""]
+    sliced = pa.array([" x", "y ", "z"]).slice(2)  # an offset into the buffers
+    assert _trimmed(sliced).to_pylist() == ["z"]
+    assert _trimmed(pa.array([" x", "y "]).slice(1)).to_pylist() == ["y"]
+    assert _trimmed(pa.chunked_array([["a"], ["b "]])).to_pylist() == ["a", "b"]
+    assert _trimmed(pa.nulls(3, pa.string())).to_pylist() == [None] * 3
     numbers = pa.array([1.5, None])  # another type: read as text, then trimmed
     assert _trimmed(numbers).to_pylist() == ["1.5", None]
 

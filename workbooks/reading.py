@@ -171,6 +171,10 @@ def read_table(grid: Grid, spec: SheetSpec, locale: str = "en") -> Table:
     return table
 
 
+_ASCII_SPACE = np.zeros(256, dtype=bool)
+_ASCII_SPACE[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20]] = True  # what ascii_trim_whitespace trims
+
+
 def _rows(values: pa.Array, positions: np.ndarray) -> pa.Array:
     """`values` at `positions` (a slice when they run on, as they do but for blank rows)."""
     if len(positions) and positions[-1] - positions[0] == len(positions) - 1:
@@ -184,12 +188,20 @@ def _trimmed(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     same result several times faster."""
     strings = values if values.type == pa.string() else pc.cast(values, pa.string())
     chunks = strings.chunks if isinstance(strings, pa.ChunkedArray) else [strings]
+    ends = False  # whether a text starts or ends with ASCII whitespace
     for chunk in chunks:
-        data = chunk.buffers()[2]
+        _validity, offsets, data = chunk.buffers()
         raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
         if len(raw) and (raw.max() >= 0x80 or ((raw - np.uint8(0x1C)) < 4).any()):
             return pc.utf8_trim_whitespace(strings)
-    return pc.ascii_trim_whitespace(strings)
+        if offsets is None or not len(raw):
+            continue
+        bounds = np.frombuffer(offsets, dtype=np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
+        filled = bounds[1:] > bounds[:-1]  # a null holds no characters
+        ends = ends or bool(_ASCII_SPACE[raw[bounds[:-1][filled]]].any()
+                            or _ASCII_SPACE[raw[bounds[1:][filled] - 1]].any())
+    # Nothing to trim (the usual case): the column as it is, no copy of its 1M texts.
+    return pc.ascii_trim_whitespace(strings) if ends else strings
 
 
 def _data_area(grid: Grid, spec: SheetSpec) -> tuple[pd.DataFrame, int | None]:
