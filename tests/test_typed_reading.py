@@ -119,7 +119,7 @@ def test_text_and_error_cells_of_number_columns(tmp_path):
     # 1234.56, "12" and " 12 " are 12, "007" is 7, "N/A" and "n/d" unreadable, "" blank, an
     # error cell #N/A an error value, text needing Rust's escapes kept to the character.
     odd = ["1.234,56", "12", " 12 ", "007", "N/A", "", "  ", ("#N/A",), "R$ 1.234,56", "10%",
-           'a"b\\c\n\té\u0301\u200b', "(12,50)", "1_000"]
+           'a"b\\c\n\té\u0301\u200b', "(12,50)", "1_000", "0,1234567891234", "R$ -98.765,4321"]
     n = len(odd) + 3
     path = _write(tmp_path / "b.xlsx", _orders(
         n, Unit_Price=[*odd, 1.5, 2.25, 3], Quantity=[3, *odd, 4, 5], Discount=[*odd[::-1], 0.1, 0, 0.2],

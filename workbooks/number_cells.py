@@ -40,18 +40,30 @@ def exact_from_floats(floats: pa.Array, text: pa.Array, locale: str, parse: Text
     units, decimals = _short_decimals(f, number)
     fast = decimals >= 0
     texts = _with_rendered(text, f, number & ~fast)
-    parsed, bad = _compact(parse, texts, locale)
-    if not fast.any():
-        return pd.arrays.ArrowExtensionArray(parsed), bad, texts
-    top = int(decimals[fast].max())
-    scaled = np.where(fast, units * 10 ** (top - np.maximum(decimals, 0)).astype(np.int64), 0)
-    quick = _decimal_array(scaled, top)
-    scale = max(top, parsed.type.scale)
-    if parsed.null_count == len(parsed) and scale == top:  # number cells only, decoded here
-        return pd.arrays.ArrowExtensionArray(pc.if_else(pa.array(number), quick, None)), bad, texts
-    wide = pa.decimal128(PRECISION, scale)
-    merged = pc.if_else(pa.array(fast), pc.cast(quick, wide), pc.cast(parsed, wide))
-    return pd.arrays.ArrowExtensionArray(merged), bad, texts
+    where, few, bad = _parse_few(parse, texts, locale)
+    top = int(decimals[fast].max()) if fast.any() else 0
+    scale = max(top, few.type.scale)
+    if scale > _MAX_DECIMALS:  # a text with more decimals: the values as Arrow decimals
+        wide = pa.decimal128(PRECISION, scale)
+        quick = pc.cast(_decimal_array(_rescaled(units, decimals, fast, top), top, fast), wide)
+        merged = pc.replace_with_mask(quick, pa.array(_spread(where, len(f))), pc.cast(few, wide))
+        return pd.arrays.ArrowExtensionArray(merged), bad, texts
+    # One decimal128 buffer written at once: the number cells as N * 10**(scale - k) (under
+    # 2**23 * 10**9, an int64), the text cells' values (cast to the scale) put in place.
+    words = _rescaled(units, decimals, fast, scale)
+    buffer = np.empty(2 * len(f), dtype=np.int64)
+    buffer[0::2], buffer[1::2] = words, words >> 63
+    valid = fast.copy()
+    if len(where):
+        cells = pc.cast(few, pa.decimal128(PRECISION, scale))
+        pairs = np.frombuffer(cells.buffers()[1], dtype=np.int64)[2 * cells.offset:][: 2 * len(cells)]
+        present = cells.is_valid().to_numpy(zero_copy_only=False)
+        buffer[2 * where[present]] = pairs[0::2][present]
+        buffer[2 * where[present] + 1] = pairs[1::2][present]
+        valid[where[present]] = True
+    column = pa.Array.from_buffers(pa.decimal128(PRECISION, scale), len(f),
+                                   [_bitmap(valid), pa.py_buffer(buffer)])
+    return pd.arrays.ArrowExtensionArray(column), bad, texts
 
 
 def numbers_from_floats(floats: pa.Array, text: pa.Array, locale: str, parse: TextParse
@@ -61,9 +73,10 @@ def numbers_from_floats(floats: pa.Array, text: pa.Array, locale: str, parse: Te
     f, number = _numbers_of(floats)
     whole = number & (np.abs(f) < 2.0**53) & (np.floor(f) == f)
     texts = _with_rendered(text, f, number & ~whole)
-    parsed, bad = _compact(parse, texts, locale)
-    values = parsed.to_numpy(zero_copy_only=False)
-    return np.where(whole, f, np.where(pd.isna(values), np.nan, values)).astype(np.float64), bad, texts
+    where, few, bad = _parse_few(parse, texts, locale)
+    values = np.where(whole, f, np.nan)
+    values[where] = few.to_numpy(zero_copy_only=False)
+    return values, bad, texts
 
 
 def as_text(floats: pa.Array, text: pa.Array) -> pa.Array:
@@ -73,21 +86,34 @@ def as_text(floats: pa.Array, text: pa.Array) -> pa.Array:
     return _with_rendered(text, f, number)
 
 
-def _compact(parse: TextParse, texts: pa.Array, locale: str) -> tuple[pa.Array, np.ndarray]:
-    """`parse` run on the cells that hold text only (few, in a column of number cells), its
-    values put back in place (null elsewhere) as an Arrow array, and its unreadable cells."""
+def _parse_few(parse: TextParse, texts: pa.Array, locale: str
+               ) -> tuple[np.ndarray, pa.Array, np.ndarray]:
+    """`parse` run on the cells that hold text only (few, in a column of number cells): their
+    positions, their values (an Arrow array) and the column's unreadable cells."""
     present = texts.is_valid().to_numpy(zero_copy_only=False)
     where = np.flatnonzero(present)
     values, bad_few = parse(texts.filter(pa.array(present)), locale)
     few = pa.array(values)
     few = few.combine_chunks() if isinstance(few, pa.ChunkedArray) else few
-    if not len(where):
-        return pa.nulls(len(texts), few.type), np.zeros(len(texts), dtype=bool)
-    spot = np.full(len(texts), -1, dtype=np.int64)
-    spot[where] = np.arange(len(where))
     bad = np.zeros(len(texts), dtype=bool)
     bad[where] = bad_few
-    return few.take(pa.array(spot, mask=spot < 0)), bad
+    return where, few, bad
+
+
+def _rescaled(units: np.ndarray, decimals: np.ndarray, fast: np.ndarray, scale: int) -> np.ndarray:
+    """The decoded cells as int64 multiples of 10**-scale (0 elsewhere)."""
+    return np.where(fast, units * 10 ** (scale - np.clip(decimals, 0, scale)), 0).astype(np.int64)
+
+
+def _spread(where: np.ndarray, length: int) -> np.ndarray:
+    mask = np.zeros(length, dtype=bool)
+    mask[where] = True
+    return mask
+
+
+def _bitmap(valid: np.ndarray) -> pa.Buffer:
+    """An Arrow validity bitmap (least significant bit first)."""
+    return pa.py_buffer(np.packbits(valid, bitorder="little"))
 
 
 def _numbers_of(floats: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -146,10 +172,10 @@ def _with_rendered(text: pa.Array, f: np.ndarray, rendered: np.ndarray) -> pa.Ar
     return pc.replace_with_mask(text, pa.array(rendered), pa.array(strings, pa.string()))
 
 
-def _decimal_array(units: np.ndarray, scale: int) -> pa.Array:
-    """int64 multiples of 10**-scale as decimal128: each value a little-endian 128-bit two's
-    complement integer, the high word the low word's sign."""
+def _decimal_array(units: np.ndarray, scale: int, valid: np.ndarray) -> pa.Array:
+    """int64 multiples of 10**-scale as decimal128 (null where not `valid`): each value a
+    little-endian 128-bit two's complement integer, the high word the low word's sign."""
     words = np.empty(2 * len(units), dtype=np.int64)
     words[0::2], words[1::2] = units, units >> 63
     return pa.Array.from_buffers(pa.decimal128(PRECISION, scale), len(units),
-                                 [None, pa.py_buffer(words)])
+                                 [_bitmap(valid), pa.py_buffer(words)])

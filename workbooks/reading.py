@@ -171,8 +171,11 @@ def read_table(grid: Grid, spec: SheetSpec, locale: str = "en") -> Table:
     return table
 
 
-_ASCII_SPACE = np.zeros(256, dtype=bool)
-_ASCII_SPACE[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20]] = True  # what ascii_trim_whitespace trims
+# The first or last byte of a text that may be whitespace to utf8_trim_whitespace: ASCII
+# whitespace, the separators U+001C-U+001F, and any byte of a multi-byte character (U+00A0...).
+_MAYBE_SPACE = np.zeros(256, dtype=bool)
+_MAYBE_SPACE[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20]] = True
+_MAYBE_SPACE[0x80:] = True
 
 
 def _rows(values: pa.Array, positions: np.ndarray) -> pa.Array:
@@ -183,25 +186,26 @@ def _rows(values: pa.Array, positions: np.ndarray) -> pa.Array:
 
 
 def _trimmed(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Text cells with Unicode whitespace trimmed. A column of ASCII text without the
-    separators U+001C-U+001F (whitespace to Unicode, not to ASCII) is trimmed as ASCII, the
-    same result several times faster."""
+    """Text cells with Unicode whitespace trimmed (utf8_trim_whitespace). A column whose texts
+    neither start nor end with a byte that may be whitespace is kept as it is; one of ASCII text
+    without the separators U+001C-U+001F (whitespace to Unicode, not to ASCII) is trimmed as
+    ASCII: the same result, several times faster."""
     strings = values if values.type == pa.string() else pc.cast(values, pa.string())
     chunks = strings.chunks if isinstance(strings, pa.ChunkedArray) else [strings]
-    ends = False  # whether a text starts or ends with ASCII whitespace
+    ascii, ends = True, False  # ends: a text may start or end with whitespace
     for chunk in chunks:
         _validity, offsets, data = chunk.buffers()
         raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
-        if len(raw) and (raw.max() >= 0x80 or ((raw - np.uint8(0x1C)) < 4).any()):
-            return pc.utf8_trim_whitespace(strings)
         if offsets is None or not len(raw):
             continue
+        ascii = ascii and not (raw.max() >= 0x80 or ((raw - np.uint8(0x1C)) < 4).any())
         bounds = np.frombuffer(offsets, dtype=np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
         filled = bounds[1:] > bounds[:-1]  # a null holds no characters
-        ends = ends or bool(_ASCII_SPACE[raw[bounds[:-1][filled]]].any()
-                            or _ASCII_SPACE[raw[bounds[1:][filled] - 1]].any())
-    # Nothing to trim (the usual case): the column as it is, no copy of its 1M texts.
-    return pc.ascii_trim_whitespace(strings) if ends else strings
+        ends = ends or bool(_MAYBE_SPACE[raw[bounds[:-1][filled]]].any()
+                            or _MAYBE_SPACE[raw[bounds[1:][filled] - 1]].any())
+    if not ends:  # nothing to trim (the usual case): the column as it is, no copy of its texts
+        return strings
+    return pc.ascii_trim_whitespace(strings) if ascii else pc.utf8_trim_whitespace(strings)
 
 
 def _data_area(grid: Grid, spec: SheetSpec) -> tuple[pd.DataFrame, int | None]:
