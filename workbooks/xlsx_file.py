@@ -58,10 +58,11 @@ from workbooks.xlsx.sheetxml import render_sheet, render_table
 from workbooks.xlsx.styles import StyleBook
 from workbooks.xlsx.typed_cells import (
     Head,
+    checked_part,
     error_code,
-    odd_cells,
     read_head,
     risky_strings,
+    shared_strings_parts,
     typed_grid,
 )
 from workbooks.xlsx.zipcopy import (
@@ -79,7 +80,6 @@ from workbooks.xlsx.zipcopy import (
 STATE_SHEET = "_BackOffice"
 PRINT_AREA = "_xlnm.Print_Area"
 RT_CALC_CHAIN = REL + "/calcChain"
-RT_SHARED_STRINGS = REL + "/sharedStrings"
 PREFETCH_BUDGET = 1 << 30  # sheet XML held inflated ahead of a save, at most (bytes)
 
 
@@ -151,7 +151,7 @@ class FileWorkbook:
         tables = self.package.tables.get(entry.name, [])
         try:
             with zipfile.ZipFile(self.path) as zf:
-                shared = _shared_strings_parts(zf, self.package.workbook_part)
+                shared = shared_strings_parts(zf, self.package.workbook_part)
                 head = read_head(zf, entry.part, shared[0] if shared else None, head_rows, tables)
                 numeric = plan(head) if head is not None else set()
                 if numeric and any(risky_strings(read_member(zf, part)) for part in shared):
@@ -161,7 +161,7 @@ class FileWorkbook:
         if not numeric or head is None:
             return self.grid(sheet)
         pool = ThreadPoolExecutor(max_workers=1)  # the sheet XML, inflated on the second core
-        checked = pool.submit(_checked_part, self.path, entry.part, numeric)  # while fastexcel
+        checked = pool.submit(checked_part, self.path, entry.part, numeric)  # while fastexcel
         # parses the sheet (it releases the GIL): the part inflated, and whether it is safe
         pool.shutdown(wait=False)
         try:
@@ -227,12 +227,11 @@ class FileWorkbook:
             ahead = self.prefetched.get(entry.part)
             if ahead is None or not ahead.done() or ahead.exception() is not None:
                 continue
-            inflated = ahead.result()
-            rows = {_row_of(m.cell) for m in marks if m.sheet.casefold() == entry.name.casefold()}
-            rows |= {_row_of(r["cell"]) for r in self.marks.marks
-                     if str(r.get("sheet", "")).casefold() == entry.name.casefold()}
+            inflated, name = ahead.result(), entry.name.casefold()
+            cells = [m.cell for m in marks if m.sheet.casefold() == name]
+            cells += [str(r["cell"]) for r in self.marks.marks if str(r.get("sheet")).casefold() == name]
             done: Future[Inflated] = Future()
-            done.set_result(inflated.deflate_ahead(untouched_chunks(inflated.data, rows, CHUNK)))
+            done.set_result(inflated.deflate_ahead(untouched_chunks(inflated.data, cells, CHUNK)))
             self.prefetched[entry.part] = done
 
     def conflicts(self) -> list[str]:
@@ -335,11 +334,6 @@ def _state_record(book: str, text: object) -> dict[str, Any]:
     return record
 
 
-def _row_of(cell: str) -> int:
-    digits = cell.lstrip("$ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-    return int(digits) if digits.isdigit() else 0
-
-
 def _sheet_id(text: str | None) -> int | None:
     try:
         return int(float(text)) if text else None
@@ -365,25 +359,6 @@ def _verify(temp: Path, written: list[str], rewritten: set[str]) -> None:
     if missing:
         raise UnsafeWrite(f"internal check failed: {missing} missing from the new file; "
                           "nothing was written.")
-
-
-def _checked_part(path: Path, part: str, numeric: set[int]) -> tuple[bytes, bool]:
-    """A sheet part inflated, and whether a float read of its `numeric` columns is exact (no
-    cell there it would misread: `odd_cells`)."""
-    with zipfile.ZipFile(path) as zf:
-        xml = read_member(zf, part)
-    return xml, not odd_cells(xml, numeric)
-
-
-def _shared_strings_parts(zf: zipfile.ZipFile, workbook_part: str) -> list[str]:
-    """The shared-strings part the workbook names, and the usual one if present (whichever the
-    cell reader takes, both are checked)."""
-    rels = rels_path(workbook_part)
-    data = zf.read(rels) if rels in zf.NameToInfo else None
-    parts = [target for rtype, target, _mode in read_rels(data, workbook_part).values()
-             if rtype == RT_SHARED_STRINGS and target in zf.NameToInfo]
-    usual = "xl/sharedStrings.xml"
-    return [*parts, usual] if usual in zf.NameToInfo and usual not in parts else parts
 
 
 def _first_row(path: Path, part: str) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import zipfile
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +44,7 @@ RT_VML = REL + "/vmlDrawing"
 # oleObjects or controls).
 _AFTER_LEGACY = {b"legacyDrawingHF", b"drawingHF", b"picture", b"oleObjects", b"controls",
                  b"webPublishItems", b"tableParts", b"extLst", b"AlternateContent"}
+_CELL_ROW = re.compile(r"(\d+)$")
 _ROW_R = re.compile(rb'<row\s[^>]*?\br="(\d+)"')
 _TOKEN = re.compile(
     rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>"
@@ -310,16 +311,16 @@ class _Sheet:
             self.edit.removed.add(part)
 
 
-def untouched_chunks(xml: bytes, rows: set[int], chunk: int) -> list[int]:
-    """The `chunk`-byte runs of a sheet's XML that marking cells on `rows` (putting marks or
-    taking them off) leaves alone, the first and the last aside (sheet-wide edits: the
+def untouched_chunks(xml: bytes, cells: Iterable[str], chunk: int) -> list[int]:
+    """The `chunk`-byte runs of a sheet's XML that marking `cells` (putting marks or taking
+    them off) leaves alone, the first and the last aside (sheet-wide edits: the
     legacyDrawing). A cell's edit, or a row inserted for it, lies between the start of the last
     row element at or above its row and the start of the next one: a run is left alone when no
     marked row lies from the row running into it to the first row starting after it. An
     estimate only (the save reuses a run deflated ahead only when its splices leave it alone):
     a wrong one costs time, never bytes."""
     count = max(1, -(-len(xml) // chunk))
-    marked = sorted(rows)
+    marked = sorted(int(m.group(1)) for cell in cells if (m := _CELL_ROW.search(cell)))
     starts = [_row_number_after(xml, k * chunk) for k in range(count + 1)]
     free = []
     for k in range(1, count - 1):

@@ -24,6 +24,7 @@ import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,8 +33,10 @@ import pyarrow as pa
 from lxml import etree
 
 from workbooks.model import Grid, TableRange, column_number, text_column
-from workbooks.xlsx.ooxml import q
+from workbooks.xlsx.ooxml import REL, q, read_rels, rels_path
+from workbooks.xlsx.zipcopy import read_member
 
+RT_SHARED_STRINGS = REL + "/sharedStrings"
 # Cells a float read would turn into a number without a word (t="e" errors and t="s" shared
 # strings are reported or checked apart).
 _ODD_CELL = re.compile(rb' t="(?:b|str|inlineStr|d)"')
@@ -68,6 +71,25 @@ def render_float(value: float) -> str:
     """A float cell's text as fastexcel gives it: nine decimals, trailing zeros and point cut
     (Rust's `{:.9}`, correctly rounded, half to even, like Python's)."""
     return format(value, ".9f").rstrip("0").rstrip(".")
+
+
+def checked_part(path: Path, part: str, numeric: set[int]) -> tuple[bytes, bool]:
+    """A sheet part inflated, and whether a float read of its `numeric` columns is exact (no
+    cell there it would misread: `odd_cells`)."""
+    with zipfile.ZipFile(path) as zf:
+        xml = read_member(zf, part)
+    return xml, not odd_cells(xml, numeric)
+
+
+def shared_strings_parts(zf: zipfile.ZipFile, workbook_part: str) -> list[str]:
+    """The shared-strings part the workbook names, and the usual one if present (whichever the
+    cell reader takes, both are checked)."""
+    rels = rels_path(workbook_part)
+    data = zf.read(rels) if rels in zf.NameToInfo else None
+    parts = [target for rtype, target, _mode in read_rels(data, workbook_part).values()
+             if rtype == RT_SHARED_STRINGS and target in zf.NameToInfo]
+    usual = "xl/sharedStrings.xml"
+    return [*parts, usual] if usual in zf.NameToInfo and usual not in parts else parts
 
 
 def odd_cells(sheet_xml: bytes, columns: set[int]) -> bool:
