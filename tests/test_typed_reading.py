@@ -220,3 +220,13 @@ def test_the_decimal_scale_of_a_column_is_the_text_reads(tmp_path, prices):
     typed, text, grid = _both(path)
     assert set(grid.numbers) == NUMBER_COLUMNS
     _assert_same(typed, text)
+
+
+def test_a_sheet_too_big_to_check_whole_is_read_as_text(tmp_path, monkeypatch):
+    import workbooks.xlsx_file as xlsx_file
+
+    path = _write(tmp_path / "b.xlsx", _orders(30))
+    monkeypatch.setattr(xlsx_file, "PREFETCH_BUDGET", 1_000)  # the sheet XML is ~8 KB
+    typed, text, grid = _both(path)
+    assert grid.numbers == {}
+    _assert_same(typed, text)

@@ -10,6 +10,10 @@ its value ("2.675"; beyond Excel's 15 significant digits, binary noise that is r
 "12157521.109999999" is 12157521.11), and "1.234,56" typed as text reads to the same 1234.56.
 Integer columns (Line, Priority, Dependents) stay float64: every whole number a cell holds is
 exact in a float, and a fraction there is an error anyway (value.whole).
+
+A file book reads the number columns of an input sheet typed (`sheet_grid`: Grid.numbers): the
+number cells come as floats and become the same decimals (and float64) their text would give
+(workbooks/number_cells.py); only the other cells of those columns are text here.
 """
 
 from __future__ import annotations

@@ -1,8 +1,12 @@
 """The file adapter: reads an .xlsx/.xlsm with fastexcel and writes by package surgery.
 
 Reading never goes through openpyxl cell objects (fastexcel reads a 1M-row sheet in seconds).
-Every cell is read as text so nothing is coerced silently: "00001" keeps its zeros, "N/A" in a
-numeric column reaches validation as unreadable, and error cells are reported by position.
+`grid` reads every cell as text so nothing is coerced silently: "00001" keeps its zeros, "N/A"
+in a numeric column reaches validation as unreadable, and error cells are reported by position.
+`typed_grid` (what reading uses for input sheets) reads the columns the header names as numbers
+as floats instead, and gives reading the very values the text would (workbooks/xlsx/
+typed_cells.py, workbooks/number_cells.py): a 1M-row sheet's number cells are not made text
+and parsed back.
 
 Writing adds or replaces only the sheets the tool owns, inside the zip package: every other
 part is copied byte for byte, and the shared parts we must touch (workbook.xml, its
@@ -154,6 +158,8 @@ class FileWorkbook:
                 shared = shared_strings_parts(zf, self.package.workbook_part)
                 head = read_head(zf, entry.part, shared[0] if shared else None, head_rows, tables)
                 numeric = plan(head) if head is not None else set()
+                if zf.getinfo(entry.part).file_size > PREFETCH_BUDGET:
+                    numeric = set()  # the XML checked whole would take too much memory
                 if numeric and any(risky_strings(read_member(zf, part)) for part in shared):
                     numeric = set()  # ~0.1 s for 450,000 shared strings
         except (OSError, zipfile.BadZipFile, KeyError, etree.XMLSyntaxError):
