@@ -351,3 +351,15 @@ def test_rows_are_found_where_a_scan_finds_them(layout, wanted):
         found = _find_row(xml, n, pos)
         assert (found.start() if found else -1) == at, n
         pos = xml.index(b"</row>", at) if at >= 0 else pos
+
+
+def test_a_mark_puts_the_style_after_the_cell_reference():
+    # As Excel writes it, so the next run finds the marked cell by its reference written first
+    # instead of parsing its whole row; taking the mark off restores the tag byte for byte.
+    from workbooks.xlsx.cellmarks import _with_style
+
+    assert _with_style(b'<c r="F7" t="s">', 5) == b'<c r="F7" s="5" t="s">'
+    assert _with_style(b'<x:c r="F7">', 5) == b'<x:c r="F7" s="5">'
+    assert _with_style(b'<c t="n">', 5) == b'<c s="5" t="n">'  # no reference: after the name
+    assert _with_style(b'<c r="F7" s="5" t="s">', None) == b'<c r="F7" t="s">'
+    assert _with_style(b'<c r="F7" s="2"/>', 9) == b'<c r="F7" s="9"/>'

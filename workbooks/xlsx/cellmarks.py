@@ -325,8 +325,11 @@ def _with_style(tag: bytes, style: int | None) -> bytes:
         return _S_ATTR.sub(replacement, tag, count=1)
     if style is None:
         return tag
-    name_end = tag.index(b"c", 1) + 1
-    return tag[:name_end] + b' s="%d"' % style + tag[name_end:]
+    # After the reference, as Excel writes it (`<c r="F70" s="5">`): the next run finds the
+    # cell by its r written first (_cell_at) instead of parsing the whole row.
+    ref = _R_ATTR.search(tag)
+    at = ref.end() if ref else tag.index(b"c", 1) + 1
+    return tag[:at] + b' s="%d"' % style + tag[at:]
 
 
 def read_styles(xml: bytes, cells: list[str]) -> dict[str, int | None]:
