@@ -7,7 +7,8 @@ Steps (each measurement is a fresh Python process, so no import or cache carries
                                                     dtypes="string").to_arrow()
   t  bare fastexcel typed: the same with fastexcel's own type inference (no dtypes): the
                            fastest bare read here, and the baseline of the target
-  c  our read:             FileWorkbook.open(p) + read_table(book.grid("Orders"), ORDERS)
+  c  our read:             FileWorkbook.open(p) + read_table(sheet_grid(book, "Orders", ORDERS),
+                           ORDERS) (number columns read typed, as validate reads them)
                            (typed table, source cells, reading issues); the traps of
                            make_orders_book are checked at their cells
   d  the whole command:    backoffice validate COPY --json on a fresh copy of the book (reads every
@@ -115,12 +116,12 @@ def child_b(book: Path, rows: int, typed: bool = False) -> dict:
 
 def child_c(book: Path, rows: int) -> dict:
     from engine.schema import ORDERS
-    from workbooks.reading import read_table
+    from workbooks.reading import read_table, sheet_grid
     from workbooks.xlsx_file import FileWorkbook
 
     t_imported = time.perf_counter()
     workbook = FileWorkbook.open(book)
-    table = read_table(workbook.grid("Orders"), ORDERS)
+    table = read_table(sheet_grid(workbook, "Orders", ORDERS), ORDERS)
     t_done = time.perf_counter()
     problems = check_table(table, rows)
     return {"t_imported": t_imported, "t_done": t_done, "rows": len(table.frame),
@@ -393,12 +394,13 @@ def profile_c(book: Path, rows: int, tool: str) -> int:
     for name in ("inspect_file", "fingerprint", "read_package", "_first_row"):
         timed(xlsx_file, name, f"open/grid: {name}")
     timed(xlsx_file.FileWorkbook, "grid", "grid (all)")
+    timed(xlsx_file.FileWorkbook, "typed_grid", "typed_grid (all)")
     for name in ("_data_area", "_read_column", "_numbers", "_dates", "_missing_columns"):
         timed(tables, name, f"read_table: {name}")
 
     def work():
         workbook = xlsx_file.FileWorkbook.open(book)
-        return tables.read_table(workbook.grid("Orders"), ORDERS)
+        return tables.read_table(tables.sheet_grid(workbook, "Orders", ORDERS), ORDERS)
 
     start = time.perf_counter()
     if tool == "pyinstrument":

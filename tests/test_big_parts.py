@@ -165,6 +165,7 @@ def _write_spliced(source: bytes, splices: list[tuple[int, int, bytes]], folder:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(zipcopy, "CHUNK", SMALL_CHUNK)
         mp.setattr(zipcopy, "BIG_PART", 100)
+        mp.setattr(zipcopy, "FAST_PART", 100)
         ahead = inflate_ahead(path, "big.xml")
         rewrite_zip(path, out, {"big.xml": Spliced(ahead.data, splices, ahead)}, set())
     with zipfile.ZipFile(out) as zf:
@@ -262,5 +263,53 @@ def test_a_failed_prefetch_leaves_the_save_to_read_the_part_itself(orders_book: 
         workbook.grid("Orders")
         assert list(workbook.prefetched) == [SHEET]
         workbook.set_marks([Mark("Orders", "F30001", MarkLevel.ERROR, "ERROR: x")])
+        workbook.save()
+    assert b' s="' in _cell_tag(_sheet_xml(book), "F30001")
+
+
+def _rows_xml(numbers: list[int]) -> bytes:
+    rows = b"".join(b'<row r="%d" spans="1:2"><c r="A%d"><v>%d</v></c><c r="B%d" t="s"><v>7</v></c></row>'
+                    % (n, n, n * 37, n) for n in numbers)
+    return b'<worksheet><dimension ref="A1:B9"/><sheetData>' + rows + b"</sheetData></worksheet>"
+
+
+@pytest.mark.parametrize("marked", [{50, 51, 300}, {1, 399}, {120, 1000, 1500}, set()])
+def test_chunks_a_save_will_deflate_ahead_hold_no_marked_row(marked: set[int]) -> None:
+    from workbooks.xlsx.mark_surgery import untouched_chunks
+
+    numbers = [*range(1, 400), *range(2000, 2100)]  # rows 400-1999 missing: a mark there inserts
+    xml = _rows_xml(numbers)
+    chunk = 1_000
+    starts = {n: xml.index(b'<row r="%d"' % n) for n in numbers}
+    free = untouched_chunks(xml, [f"B{m}" for m in marked], chunk)
+    count = -(-len(xml) // chunk)
+    assert 0 not in free and count - 1 not in free  # sheet-wide edits go there
+    for m in marked:  # where row m's edit (or a row inserted for it) can land
+        low = max(starts[n] for n in numbers if n <= m) if m >= numbers[0] else 0
+        high = min((starts[n] for n in numbers if n > m), default=len(xml))
+        assert not [k for k in free if low < (k + 1) * chunk and k * chunk <= high], m
+    assert len(free) >= count - 2 - 3 * len(marked)  # only chunks near a mark are left out
+
+
+def test_set_marks_deflates_ahead_the_chunks_no_mark_touches(orders_book: Path, tmp_path: Path) -> None:
+    import workbooks.xlsx.zipcopy as zipcopy
+    from workbooks.model import Mark, MarkLevel
+    from workbooks.xlsx.mark_surgery import untouched_chunks
+    from workbooks.xlsx_file import FileWorkbook
+
+    book = tmp_path / "orders.xlsx"
+    book.write_bytes(orders_book.read_bytes())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(zipcopy, "CHUNK", 1024 * 1024)
+        mp.setattr("workbooks.xlsx_file.CHUNK", 1024 * 1024)
+        workbook = FileWorkbook.open(book, prefetch=True)
+        workbook.grid("Orders")
+        inflated = workbook.prefetched[SHEET].result()
+        assert inflated.deflated == ()  # reading inflates; nothing is deflated before the marks
+        workbook.set_marks([Mark("Orders", "F30001", MarkLevel.ERROR, "ERROR: x")])
+        ahead = workbook.prefetched[SHEET].result()
+        free = untouched_chunks(inflated.data, ["F30001"], 1024 * 1024)
+        assert [k for k, c in enumerate(ahead.deflated) if c is not None] == free
+        assert len(free) >= len(ahead.deflated) - 3
         workbook.save()
     assert b' s="' in _cell_tag(_sheet_xml(book), "F30001")

@@ -330,3 +330,36 @@ def test_any_sequence_of_runs_then_clear_leaves_the_sheet_as_it_was(sparse_book,
                     f"{marks[cell].name}: {cell}" if cell in marks else None)
         _mark(book, [])
         _assert_back_to(original, book)
+
+
+@given(st.lists(st.tuples(st.integers(1, 30), st.integers(0, 300)), min_size=1, max_size=60),
+       st.lists(st.integers(1, 2_000), min_size=1, max_size=20))
+@settings(max_examples=200, deadline=None)
+def test_rows_are_found_where_a_scan_finds_them(layout, wanted):
+    # Rows of any sizes, with gaps: the skip ahead never passes the row sought, never finds
+    # another (row 12 is not row 123), and misses nothing a plain scan finds.
+    from workbooks.xlsx.cellmarks import _find_row
+
+    rows, number = [], 0
+    for gap, size in layout:
+        number += gap
+        rows.append(b'<row r="%d" spans="1:2">%s</row>' % (number, b"<c/>" * size))
+    xml = b"<worksheet><sheetData>" + b"".join(rows) + b"</sheetData></worksheet>"
+    pos = 0
+    for n in sorted(set(wanted)):
+        at = xml.find(b'<row r="%d"' % n, pos)
+        found = _find_row(xml, n, pos)
+        assert (found.start() if found else -1) == at, n
+        pos = xml.index(b"</row>", at) if at >= 0 else pos
+
+
+def test_a_mark_puts_the_style_after_the_cell_reference():
+    # As Excel writes it, so the next run finds the marked cell by its reference written first
+    # instead of parsing its whole row; taking the mark off restores the tag byte for byte.
+    from workbooks.xlsx.cellmarks import _with_style
+
+    assert _with_style(b'<c r="F7" t="s">', 5) == b'<c r="F7" s="5" t="s">'
+    assert _with_style(b'<x:c r="F7">', 5) == b'<x:c r="F7" s="5">'
+    assert _with_style(b'<c t="n">', 5) == b'<c s="5" t="n">'  # no reference: after the name
+    assert _with_style(b'<c r="F7" s="5" t="s">', None) == b'<c r="F7" t="s">'
+    assert _with_style(b'<c r="F7" s="2"/>', 9) == b'<c r="F7" s="9"/>'

@@ -94,6 +94,11 @@ class Grid:
     "YYYY-MM-DD HH:MM:SS", booleans "true"/"false"), or null when empty. Error cells
     (#N/A, #DIV/0!...) are null in `frame` and listed in `errors` by (row, col), so they are
     reported instead of silently read as blanks.
+
+    `numbers` (a file adapter's typed read, see workbooks/xlsx/typed_cells.py) holds, for some
+    columns, the value of each number cell as a float64 Arrow column (null where the cell is no
+    number); the frame then holds only those columns' other cells as text. Reading gives such a
+    column the values the text of its number cells would give.
     """
 
     sheet: str
@@ -101,6 +106,7 @@ class Grid:
     frame: pd.DataFrame
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     tables: list[TableRange] = field(default_factory=list)
+    numbers: dict[int, pa.Array] = field(default_factory=dict)
 
     def rows(self) -> list[list[str | None]]:
         """The cells as Python lists (None for empty): for small sheets only."""

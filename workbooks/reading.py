@@ -10,6 +10,10 @@ its value ("2.675"; beyond Excel's 15 significant digits, binary noise that is r
 "12157521.109999999" is 12157521.11), and "1.234,56" typed as text reads to the same 1234.56.
 Integer columns (Line, Priority, Dependents) stay float64: every whole number a cell holds is
 exact in a float, and a fraction there is an error anyway (value.whole).
+
+A file book reads the number columns of an input sheet typed (`sheet_grid`: Grid.numbers): the
+number cells come as floats and become the same decimals (and float64) their text would give
+(workbooks/number_cells.py); only the other cells of those columns are text here.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from engine.settings import Settings, config_settings
 from engine.tables import Table
 from engine.vocab import config_choice
 from workbooks.model import Grid, TableRange, Workbook, column_letter, text_column
+from workbooks.number_cells import as_text, exact_from_floats, numbers_from_floats
+from workbooks.xlsx.typed_cells import Head
 
 HEADER_SEARCH_ROWS = 20
 EXACT_KINDS = frozenset({Kind.MONEY, Kind.NUMBER, Kind.PERCENT})
@@ -89,10 +95,40 @@ def read_workbook(book: Workbook) -> WorkbookData:
         sheet = find_sheet(names, spec)
         if spec is CONFIG or sheet is None:
             continue
-        tables[spec.name] = read_table(book.grid(sheet), spec, locale)
+        tables[spec.name] = read_table(sheet_grid(book, sheet, spec), spec, locale)
     for table in tables.values():
         issues.extend(table.issues)
     return WorkbookData(tables, config, config_cells, issues, locale)
+
+
+def sheet_grid(book: Workbook, sheet: str, spec: SheetSpec) -> Grid:
+    """The sheet's grid. A book that can read columns typed (the file adapter's `typed_grid`)
+    reads those its header names as numbers so: the same values, cheaper (a 1M-row sheet's
+    number cells are not made text and parsed back)."""
+    typed = getattr(book, "typed_grid", None)
+    if typed is None:
+        return book.grid(sheet)
+    grid: Grid = typed(sheet, lambda head: number_columns(head, spec), HEADER_SEARCH_ROWS)
+    return grid
+
+
+def number_columns(head: Head, spec: SheetSpec) -> set[int]:
+    """The sheet columns the header (found as `read_table` finds it, in the first rows' text
+    cells or an Excel Table's header row) names as number columns of `spec`."""
+    mapping: dict[str, int] = {}
+    best = 0
+    for table in head.tables:
+        cells = head.rows.get(table.min_row, {})
+        found = _match_columns(((c, t.strip() or None) for c, t in sorted(cells.items())
+                                if table.min_col <= c <= table.max_col), spec)[0]
+        if len(found) > best:
+            mapping, best = found, len(found)
+    for row in range(head.first_row, head.first_row + HEADER_SEARCH_ROWS) if not best else ():
+        cells = head.rows.get(row, {})
+        found = _match_columns(((c, t.strip() or None) for c, t in sorted(cells.items())), spec)[0]
+        if len(found) > best:
+            mapping, best = found, len(found)
+    return {col for name, col in mapping.items() if spec.column(name).kind in NUMERIC_KINDS}
 
 
 def config_values(table: Table) -> tuple[dict[str, str], dict[str, str]]:
@@ -118,26 +154,69 @@ def read_table(grid: Grid, spec: SheetSpec, locale: str = "en") -> Table:
     assert isinstance(header, pd.Series)  # one row label: a row, not a frame
     mapping, extra = _match_columns(header.items(), spec)
     body = area.loc[header_row + 1 :]
-    filled = body.notna().any(axis=1)
+    filled = body.notna().any(axis=1).to_numpy(copy=True)
+    positions = np.asarray(body.index) - grid.first_row  # rows of the typed columns
+    numbers = {col: values for col, values in grid.numbers.items() if col in body.columns}
+    for values in numbers.values():  # a row of number cells alone is no blank row
+        filled |= values.is_valid().to_numpy(zero_copy_only=False)[positions]
     if not filled.all():  # blank rows dropped (a copy of every column: only when there are)
-        body = body[filled]
+        body, positions = body[filled], positions[filled]
     letters = {name: column_letter(col) for name, col in mapping.items()}
     table = Table(spec, grid.sheet, header_row, pd.DataFrame(index=body.index), letters,
                   extra_columns=extra)
     table.issues.extend(_missing_columns(grid.sheet, spec, mapping, header_row, header, locale))
     columns: dict[str, pd.Series] = {}
     for name, col in mapping.items():
-        columns[name] = _read_column(table, spec.column(name), body[col], grid.errors, col, locale)
+        floats = _rows(numbers[col], positions) if col in numbers else None
+        columns[name] = _read_column(table, spec.column(name), body[col], grid.errors, col, locale,
+                                     floats)
     if columns:  # built at once: inserting column by column costs more than reading them
         table.frame = pd.DataFrame(columns, index=body.index)
     return table
+
+
+# The first or last byte of a text that may be whitespace to utf8_trim_whitespace: ASCII
+# whitespace, the separators U+001C-U+001F, and any byte of a multi-byte character (U+00A0...).
+_MAYBE_SPACE = np.zeros(256, dtype=bool)
+_MAYBE_SPACE[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20]] = True
+_MAYBE_SPACE[0x80:] = True
+
+
+def _rows(values: pa.Array, positions: np.ndarray) -> pa.Array:
+    """`values` at `positions` (a slice when they run on, as they do but for blank rows)."""
+    if len(positions) and positions[-1] - positions[0] == len(positions) - 1:
+        return values.slice(int(positions[0]), len(positions))
+    return values.take(pa.array(positions))
+
+
+def _trimmed(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Text cells with Unicode whitespace trimmed (utf8_trim_whitespace). A column whose texts
+    neither start nor end with a byte that may be whitespace is kept as it is; one of ASCII text
+    without the separators U+001C-U+001F (whitespace to Unicode, not to ASCII) is trimmed as
+    ASCII: the same result, several times faster."""
+    strings = values if values.type == pa.string() else pc.cast(values, pa.string())
+    chunks = strings.chunks if isinstance(strings, pa.ChunkedArray) else [strings]
+    ascii, ends = True, False  # ends: a text may start or end with whitespace
+    for chunk in chunks:
+        _validity, offsets, data = chunk.buffers()
+        raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+        if offsets is None or not len(raw):
+            continue
+        ascii = ascii and not (raw.max() >= 0x80 or ((raw - np.uint8(0x1C)) < 4).any())
+        bounds = np.frombuffer(offsets, dtype=np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
+        filled = bounds[1:] > bounds[:-1]  # a null holds no characters
+        ends = ends or bool(_MAYBE_SPACE[raw[bounds[:-1][filled]]].any()
+                            or _MAYBE_SPACE[raw[bounds[1:][filled] - 1]].any())
+    if not ends:  # nothing to trim (the usual case): the column as it is, no copy of its texts
+        return strings
+    return pc.ascii_trim_whitespace(strings) if ascii else pc.utf8_trim_whitespace(strings)
 
 
 def _data_area(grid: Grid, spec: SheetSpec) -> tuple[pd.DataFrame, int | None]:
     """The rows and columns that hold the data (an Excel Table's range, or the whole sheet) and
     the header row number, or None when no row names any known column."""
     # Input cells are read trimmed: "  ACME " is ACME and a cell of spaces is blank.
-    frame = pd.DataFrame({col: text_column(pa.array(grid.frame[col].array), trim=True)
+    frame = pd.DataFrame({col: text_column(_trimmed(pa.array(grid.frame[col].array)))
                           for col in grid.frame.columns})
     frame.index = pd.RangeIndex(grid.first_row, grid.first_row + len(grid.frame))
     table = _best_table(grid, spec)
@@ -209,11 +288,18 @@ def _missing_sheet(spec: SheetSpec) -> Issue:
 
 
 def _read_column(table: Table, column: Column, raw: pd.Series, errors: dict[tuple[int, int], str],
-                 col: int, locale: str) -> pd.Series:
-    """One column's values parsed (returned), its unreadable cells and their issues noted."""
+                 col: int, locale: str, floats: pa.Array | None = None) -> pd.Series:
+    """One column's values parsed (returned), its unreadable cells and their issues noted.
+    `floats`: the column's number cells, read typed (`raw` then holds its other cells)."""
     text = pa.array(raw.array) if len(raw) else pa.array([], pa.string())
+    if floats is not None and column.kind not in NUMERIC_KINDS:  # planned as numbers, named
+        text, floats = as_text(floats, text), None  # otherwise: its cells as text after all
     values: Any
-    if column.kind in EXACT_KINDS:
+    if floats is not None and column.kind in EXACT_KINDS:
+        values, bad, text = exact_from_floats(floats, text, locale, _exact_numbers)
+    elif floats is not None:
+        values, bad, text = numbers_from_floats(floats, text, locale, _numbers)
+    elif column.kind in EXACT_KINDS:
         values, bad = _exact_numbers(text, locale)
     elif column.kind in NUMERIC_KINDS:
         values, bad = _numbers(text, locale)

@@ -1,8 +1,12 @@
 """The file adapter: reads an .xlsx/.xlsm with fastexcel and writes by package surgery.
 
 Reading never goes through openpyxl cell objects (fastexcel reads a 1M-row sheet in seconds).
-Every cell is read as text so nothing is coerced silently: "00001" keeps its zeros, "N/A" in a
-numeric column reaches validation as unreadable, and error cells are reported by position.
+`grid` reads every cell as text so nothing is coerced silently: "00001" keeps its zeros, "N/A"
+in a numeric column reaches validation as unreadable, and error cells are reported by position.
+`typed_grid` (what reading uses for input sheets) reads the columns the header names as numbers
+as floats instead, and gives reading the very values the text would (workbooks/xlsx/
+typed_cells.py, workbooks/number_cells.py): a 1M-row sheet's number cells are not made text
+and parsed back.
 
 Writing adds or replaces only the sheets the tool owns, inside the zip package: every other
 part is copied byte for byte, and the shared parts we must touch (workbook.xml, its
@@ -19,7 +23,6 @@ output sheet but an all-plain report has at least one); the next save records th
 from __future__ import annotations
 
 import json
-import re
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -37,7 +40,7 @@ from workbooks.model import Grid, Mark, OutputColumn, OutputSheet, OutputValue, 
 from workbooks.safe_save import BACKUP_DIR, Fingerprint, fingerprint, replace_safely
 from workbooks.xlsx import forked
 from workbooks.xlsx.charts import CT_CHART, CT_DRAWING, RT_DRAWING, make_charts
-from workbooks.xlsx.mark_surgery import MarkState, PackageEdit, apply_marks
+from workbooks.xlsx.mark_surgery import MarkState, PackageEdit, apply_marks, untouched_chunks
 from workbooks.xlsx.ooxml import (
     CT_TABLE,
     CT_WORKSHEET,
@@ -58,16 +61,32 @@ from workbooks.xlsx.package import Package, SheetEntry, read_package, unreadable
 from workbooks.xlsx.screening import inspect_file
 from workbooks.xlsx.sheetxml import cell_count, register_styles, render_sheet, render_table
 from workbooks.xlsx.styles import StyleBook
-from workbooks.xlsx.zipcopy import BIG_PART, Inflated, Part, inflate_ahead, rewrite_zip
+from workbooks.xlsx.typed_cells import (
+    Head,
+    checked_part,
+    error_code,
+    read_head,
+    risky_strings,
+    shared_strings_parts,
+    typed_grid,
+)
+from workbooks.xlsx.zipcopy import (
+    BIG_PART,
+    CHUNK,
+    FAST_PART,
+    Inflated,
+    Part,
+    Spliced,
+    inflate_ahead,
+    read_member,
+    rewrite_zip,
+)
 
 STATE_SHEET = "_BackOffice"
 PRINT_AREA = "_xlnm.Print_Area"
 RT_CALC_CHAIN = REL + "/calcChain"
 PREFETCH_BUDGET = 1 << 30  # sheet XML held inflated ahead of a save, at most (bytes)
 FORK_CELLS = 500_000  # a sheet this big (data cells) is rendered by a forked child, beside the rest
-_ERROR_NAMES = {"Div0": "#DIV/0!", "NA": "#N/A", "Value": "#VALUE!", "Ref": "#REF!",
-                "Name": "#NAME?", "Num": "#NUM!", "Null": "#NULL!", "GettingData": "#GETTING_DATA"}
-_ERROR_DETAIL = re.compile(r"Error\((\w+)\)")
 
 
 @dataclass
@@ -119,17 +138,62 @@ class FileWorkbook:
             batch, cell_errors = loaded.to_arrow_with_errors()
         except fastexcel.FastExcelError as exc:
             raise unreadable_part(self.path, entry, exc) from None
-        columns = [info.absolute_index + 1 for info in loaded.available_columns()]
+        columns = [info.absolute_index + 1 for info in loaded.selected_columns]  # all of them: cheaper
+        # than available_columns(), which infers every column's type (~0.15 s on 1M rows)
         frame = pd.DataFrame({col: text_column(batch.column(i)) for i, col in enumerate(columns)})
         first_row = _first_row(self.path, entry.part) if len(frame) else 1
-        errors = {}
-        for err in (cell_errors.errors if cell_errors else []):
-            match = _ERROR_DETAIL.search(err.detail)
-            code = _ERROR_NAMES.get(match.group(1), "#" + match.group(1)) if match else "#ERROR"
-            errors[(first_row + err.offset_position[0], columns[err.offset_position[1]])] = code
+        errors = {(first_row + err.offset_position[0], columns[err.offset_position[1]]):
+                  error_code(err.detail) for err in (cell_errors.errors if cell_errors else [])}
         return Grid(entry.name, first_row, frame, errors, self.package.tables.get(entry.name, []))
 
-    def _prefetch(self, part: str) -> None:
+    def typed_grid(self, sheet: str, plan: Callable[[Head], set[int]], head_rows: int) -> Grid:
+        """The sheet's grid with the columns `plan` picks from its first `head_rows` rows (and
+        its tables' header rows) read as numbers (`Grid.numbers`): the same cells and values as
+        `grid(sheet)` gives as text, cheaper. Read as text instead when the sheet holds a cell
+        such a read could misread (see workbooks/xlsx/typed_cells.py)."""
+        entry = self.package.sheet(sheet)
+        if entry is None:
+            raise KeyError(sheet)
+        tables = self.package.tables.get(entry.name, [])
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                shared = shared_strings_parts(zf, self.package.workbook_part)
+                head = read_head(zf, entry.part, shared[0] if shared else None, head_rows, tables)
+                numeric = plan(head) if head is not None else set()
+                if zf.getinfo(entry.part).file_size > PREFETCH_BUDGET:
+                    numeric = set()  # the XML checked whole would take too much memory
+                if numeric and any(risky_strings(read_member(zf, part)) for part in shared):
+                    numeric = set()  # ~0.1 s for 450,000 shared strings
+        except (OSError, zipfile.BadZipFile, KeyError, etree.XMLSyntaxError):
+            numeric = set()  # the text read reports what is wrong, naming the part
+        if not numeric or head is None:
+            return self.grid(sheet)
+        pool = ThreadPoolExecutor(max_workers=1)  # the sheet XML, inflated on the second core
+        checked = pool.submit(checked_part, self.path, entry.part, numeric)  # while fastexcel
+        # parses the sheet (it releases the GIL): the part inflated, and whether it is safe
+        pool.shutdown(wait=False)
+        try:
+            loaded = self._reader().load_sheet(entry.name, header_row=None,
+                                               dtypes={col - 1: "float" for col in numeric})
+            batch, cell_errors = loaded.to_arrow_with_errors()
+        except fastexcel.FastExcelError:
+            return self.grid(sheet)
+        try:
+            xml, safe = checked.result()
+        except (OSError, zipfile.BadZipFile, MemoryError):
+            return self.grid(sheet)
+        if not safe:
+            return self.grid(sheet)
+        if self.prefetch:
+            self._prefetch(entry.part, Inflated(xml))
+        del xml
+        columns = [info.absolute_index + 1 for info in loaded.selected_columns]  # all of them: cheaper
+        # than available_columns(), which infers every column's type (~0.15 s on 1M rows)
+        grid = typed_grid(entry.name, head.first_row, columns, numeric, batch,
+                          cell_errors.errors if cell_errors else [], tables)
+        return grid if grid is not None else self.grid(sheet)
+
+    def _prefetch(self, part: str, inflated: Inflated | None = None) -> None:
         """Inflate a big sheet part, and deflate it again in chunks, on the second core while the
         sheet's cells become Arrow columns and get validated (~4 s on a 1M-row sheet; fastexcel
         releases the GIL): a save that marks cells in it then only splices and deflates the
@@ -144,8 +208,12 @@ class FileWorkbook:
             return
         if part in self.prefetched or sizes.get(part, 0) <= BIG_PART or sum(sizes.values()) > PREFETCH_BUDGET:
             return
+        if inflated is not None:  # inflated already (the typed read checked its cells)
+            self.prefetched[part] = Future()
+            self.prefetched[part].set_result(inflated)
+            return
         pool = ThreadPoolExecutor(max_workers=1)
-        self.prefetched[part] = pool.submit(inflate_ahead, self.path, part)
+        self.prefetched[part] = pool.submit(inflate_ahead, self.path, part, False)
         pool.shutdown(wait=False)
 
     def _reader(self) -> fastexcel.ExcelReader:
@@ -160,8 +228,19 @@ class FileWorkbook:
 
     def set_marks(self, marks: list[Mark]) -> None:
         """Stage this run's marks: on save the previous run's marks are removed exactly and
-        these are put (fill by severity, and a note where the cell has none)."""
+        these are put (fill by severity, and a note where the cell has none). The chunks of a
+        big sheet inflated ahead that no mark touches start being deflated on the spare core."""
         self.staged_marks = list(marks)
+        for entry in self.package.sheets:
+            ahead = self.prefetched.get(entry.part)
+            if ahead is None or not ahead.done() or ahead.exception() is not None:
+                continue
+            inflated, name = ahead.result(), entry.name.casefold()
+            cells = [m.cell for m in marks if m.sheet.casefold() == name]
+            cells += [str(r["cell"]) for r in self.marks.marks if str(r.get("sheet")).casefold() == name]
+            done: Future[Inflated] = Future()
+            done.set_result(inflated.deflate_ahead(untouched_chunks(inflated.data, cells, CHUNK)))
+            self.prefetched[entry.part] = done
 
     def conflicts(self) -> list[str]:
         """Why writing the staged sheets would lose something the user owns (empty when safe)."""
@@ -190,6 +269,9 @@ class FileWorkbook:
         surgery = _Surgery(self.path, self.package, prefetched)
         if self.staged_marks is not None:
             self.marks = apply_marks(surgery.edit, self.marks, self.staged_marks)
+            for data in surgery.parts.values():  # a big marked sheet: deflated on the spare core
+                if isinstance(data, Spliced) and len(data) > FAST_PART:  # while the rest of the
+                    data.deflate_early()  # save is prepared
         parts, removed = surgery.apply(list(self.staged.values()), self._state_sheet)
         written = list(self.staged)
         self.backup = replace_safely(

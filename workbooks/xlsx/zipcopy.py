@@ -17,9 +17,9 @@ import struct
 import types
 import zipfile
 import zlib
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -35,10 +35,24 @@ Splice = tuple[int, int, bytes]  # replace source[start:end] with the bytes
 
 @dataclass(frozen=True)
 class Inflated:
-    """A big member inflated, and its CHUNK-byte runs deflated one by one (the last finished)."""
+    """A big member inflated, and its CHUNK-byte runs deflated one by one (the last finished):
+    each done, being done on a spare core (a Future), or not done (None)."""
 
     data: bytes
-    deflated: tuple[bytes, ...]
+    deflated: tuple[bytes | Future[bytes] | None, ...] = ()
+
+    def deflate_ahead(self, chunks: Iterable[int]) -> Inflated:
+        """This part with `chunks` (CHUNK-byte runs by index) deflated on a spare core, one after
+        the other, while the save is prepared; a run not started when the save needs it is left
+        to the save (see `_ready`)."""
+        count = max(1, -(-len(self.data) // CHUNK))
+        view = memoryview(self.data)
+        pool = ThreadPoolExecutor(max_workers=1)
+        futures: dict[int, Future[bytes]] = {
+            k: pool.submit(_deflate, [view[k * CHUNK:(k + 1) * CHUNK]], k == count - 1)
+            for k in sorted(set(chunks)) if 0 <= k < count}
+        pool.shutdown(wait=False)
+        return Inflated(self.data, tuple(futures.get(k) for k in range(count)))
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,18 @@ class Spliced:
     source: bytes
     splices: Sequence[Splice] = ()
     ahead: Inflated | None = None
+    early: dict[int, Future[bytes]] = field(default_factory=dict, compare=False)  # deflate_early
+
+    def deflate_early(self) -> None:
+        """Start deflating this part's runs not deflated ahead on a spare core (one worker: the
+        save goes on preparing the other parts meanwhile); the write takes what is done."""
+        segments = _segments(self)
+        last = len(segments) - 1
+        pool = ThreadPoolExecutor(max_workers=1)
+        for i, (pieces, ahead) in enumerate(segments):
+            if ahead is None and i not in self.early:
+                self.early[i] = pool.submit(_deflate, pieces, i == last)
+        pool.shutdown(wait=False)
 
     def __len__(self) -> int:
         return len(self.source) + sum(len(text) - (end - start) for start, end, text in self.splices)
@@ -70,12 +96,17 @@ class Spliced:
 Part = bytes | Spliced
 
 
-def inflate_ahead(path: Path, name: str) -> Inflated:
-    """Inflate a big member and deflate it again in chunks, ahead of a save that will mark a few
-    cells in it: run on an idle core while the sheet is being read, it leaves the save only the
-    chunks its splices touch to deflate (a 1M-row sheet: 2 of 27 chunks)."""
+def inflate_ahead(path: Path, name: str, deflate: bool = True) -> Inflated:
+    """Inflate a big member and (with `deflate`) deflate it again in chunks, ahead of a save that
+    will mark a few cells in it: run on an idle core while the sheet is being read, it leaves the
+    save only the chunks its splices touch to deflate (a 1M-row sheet: 2 of 27 chunks)."""
     with zipfile.ZipFile(path) as zf:
         data = read_member(zf, name)
+    return deflate_ahead(data) if deflate else Inflated(data)
+
+
+def deflate_ahead(data: bytes) -> Inflated:
+    """A big member's inflated bytes deflated again in CHUNK runs (see `inflate_ahead`)."""
     view = memoryview(data)
     count = max(1, -(-len(data) // CHUNK))
     return Inflated(data, tuple(_deflate([view[k * CHUNK:(k + 1) * CHUNK]], k == count - 1)
@@ -145,6 +176,9 @@ def _copy_raw(zout: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, span:
 
 BIG_PART = 8 * 1024 * 1024
 CHUNK = 16 * 1024 * 1024
+# Parts written above it are deflated by ISA-L (level 1) rather than zlib's default level: the
+# Issues sheet and the notes' parts of 10,000 marks (a few MB each) in ~0.1 s less apiece.
+FAST_PART = 1024 * 1024
 
 
 def _write_new(zout: zipfile.ZipFile, name: str, data: Part, like: zipfile.ZipInfo | None) -> None:
@@ -152,15 +186,16 @@ def _write_new(zout: zipfile.ZipFile, name: str, data: Part, like: zipfile.ZipIn
     info.compress_type = zipfile.ZIP_DEFLATED
     if like is not None:
         info.external_attr = like.external_attr
-    if len(data) > BIG_PART:
+    if len(data) > FAST_PART:
         _write_big(zout, info, data if isinstance(data, Spliced) else Spliced(data))
     else:
         zout.writestr(info, data.join() if isinstance(data, Spliced) else data)
 
 
 def _write_big(zout: zipfile.ZipFile, info: zipfile.ZipInfo, part: Spliced) -> None:
-    """A big part (a sheet we rewrote to mark a few cells), deflated at level 1 (ISA-L) in chunks
-    on all cores; chunks deflated ahead and untouched by the splices are reused as they are."""
+    """A big part (a sheet we rewrote to mark a few cells, or a new part of a few MB), deflated
+    at level 1 (ISA-L) in chunks on all cores; chunks deflated ahead and untouched by the
+    splices are reused as they are."""
     size = len(part)
     if size >= 0xFFFFFFFF:
         raise ValueError(f"{info.filename} is over 4 GiB")
@@ -168,8 +203,8 @@ def _write_big(zout: zipfile.ZipFile, info: zipfile.ZipInfo, part: Spliced) -> N
     last = len(segments) - 1
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         crc = pool.submit(_crc32, [p for pieces, _ in segments for p in pieces])
-        parts = list(pool.map(lambda i: segments[i][1] or _deflate(segments[i][0], i == last),
-                              range(len(segments))))
+        parts = list(pool.map(lambda i: _ready(segments[i][1]) or _ready(part.early.get(i))
+                              or _deflate(segments[i][0], i == last), range(len(segments))))
     compressed = b"".join(parts)
     info.CRC, info.file_size, info.compress_size = crc.result(), size, len(compressed)
     info.flag_bits &= ~0x08  # sizes are known: no data descriptor
@@ -183,7 +218,20 @@ def _write_big(zout: zipfile.ZipFile, info: zipfile.ZipInfo, part: Spliced) -> N
     zout._didModify = True  # type: ignore[attr-defined]
 
 
-def _segments(part: Spliced) -> list[tuple[list[bytes | memoryview], bytes | None]]:
+def _ready(ahead: bytes | Future[bytes] | None) -> bytes | None:
+    """A chunk deflated ahead: done, or being done (waited for); one not started is cancelled
+    (the save deflates it itself), as is one that failed."""
+    if ahead is None or isinstance(ahead, bytes):
+        return ahead
+    if not ahead.done() and ahead.cancel():
+        return None
+    try:
+        return ahead.result()
+    except Exception:  # e.g. memory ran short on the spare core: deflated by the save
+        return None
+
+
+def _segments(part: Spliced) -> list[tuple[list[bytes | memoryview], bytes | Future[bytes] | None]]:
     """The part cut at the source's CHUNK boundaries, each run with the splices that start in it
     (a run grows to the end of a splice that crosses its boundary): (pieces, the chunk deflated
     ahead when the run is exactly that untouched chunk, else None)."""
@@ -192,7 +240,7 @@ def _segments(part: Spliced) -> list[tuple[list[bytes | memoryview], bytes | Non
     count = max(1, -(-len(source) // CHUNK))
     ahead = part.ahead if part.ahead is not None and part.ahead.data is source else None
     deflated = ahead.deflated if ahead is not None and len(ahead.deflated) == count else None
-    segments: list[tuple[list[bytes | memoryview], bytes | None]] = []
+    segments: list[tuple[list[bytes | memoryview], bytes | Future[bytes] | None]] = []
     low, i = 0, 0
     for k in range(count):
         natural = len(source) if k == count - 1 else (k + 1) * CHUNK
