@@ -110,9 +110,9 @@ def _ascii_key(text: pa.Array | pa.ChunkedArray) -> pa.Array:
     data = np.frombuffer(data_buffer, dtype=np.uint8, count=int(offsets[-1])) \
         if data_buffer is not None else np.zeros(0, dtype=np.uint8)
     mapped = _ASCII_KEY[data]
-    if np.array_equal(mapped, data):  # already a key (codes of digits, lower-case letters)
+    kept = mapped != 0  # (a NUL byte maps to itself, 0, and is dropped like any other)
+    if kept.all() and np.array_equal(mapped, data):  # already a key (digits, lower-case letters)
         return strings
-    kept = mapped != 0
     before = np.zeros(len(data) + 1, dtype=np.int32)  # kept bytes before each byte
     np.cumsum(kept, dtype=np.int32, out=before[1:])
     return pa.StringArray.from_buffers(len(strings), pa.py_buffer(before[offsets]),
