@@ -248,3 +248,10 @@ def test_a_mutated_excel_book_never_crashes_validate(mutation: Mutation) -> None
 def test_a_mutated_book_with_our_marks_never_crashes_the_next_validate(mutation: Mutation) -> None:
     """The next run takes the last run's marks off (state sheet, notes, fills) and puts new ones."""
     _assert_handled(apply(VALIDATED, mutation), mutation)
+
+
+def test_a_cell_format_with_a_damaged_index_refuses_the_marks_naming_the_part():
+    """Found by the property test: an xf whose numFmtId is not a number (exit 3, unchanged)."""
+    data = _change("xl/styles.xml", _sub(r'(<xf [^>]*?)numFmtId="\d+"', r'\1numFmtId="x2"', 0))
+    code, message = _assert_handled(data)
+    assert code == 3 and "xl/styles.xml: cell format" in message and "numFmtId='x2'" in message

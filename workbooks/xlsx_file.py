@@ -60,7 +60,7 @@ from workbooks.xlsx.ooxml import (
 from workbooks.xlsx.package import Package, SheetEntry, read_package, unreadable_part
 from workbooks.xlsx.screening import inspect_file
 from workbooks.xlsx.sheetxml import cell_count, register_styles, render_sheet, render_table
-from workbooks.xlsx.styles import StyleBook
+from workbooks.xlsx.styles import DamagedStyles, StyleBook
 from workbooks.xlsx.typed_cells import (
     Head,
     checked_part,
@@ -268,7 +268,10 @@ class FileWorkbook:
         self.prefetched = {}  # the others (sheets without marks) are dropped now
         surgery = _Surgery(self.path, self.package, prefetched)
         if self.staged_marks is not None:
-            self.marks = apply_marks(surgery.edit, self.marks, self.staged_marks)
+            try:
+                self.marks = apply_marks(surgery.edit, self.marks, self.staged_marks)
+            except DamagedStyles as damaged:
+                raise UnsafeWrite(f"{self.name}: {damaged}") from None
             for data in surgery.parts.values():  # a big marked sheet: deflated on the spare core
                 if isinstance(data, Spliced) and len(data) > FAST_PART:  # while the rest of the
                     data.deflate_early()  # save is prepared

@@ -83,9 +83,10 @@ class StyleBook:
         """A copy of cell format `base_xf` with the mark's fill (number format etc. kept)."""
         xfs = self._section("cellXfs")
         base = xfs[base_xf] if base_xf < len(xfs) else xfs[0]
+        number = {name: _index(base, name, base_xf) for name in ("numFmtId", "fontId", "borderId")}
         fill = self._fill(MARK_FILLS[level])
-        return self._xf(numfmt=int(base.get("numFmtId", "0")), font=int(base.get("fontId", "0")),
-                        fill=fill, border=int(base.get("borderId", "0")), like=base)
+        return self._xf(numfmt=number["numFmtId"], font=number["fontId"], fill=fill,
+                        border=number["borderId"], like=base)
 
     def to_bytes(self) -> bytes:
         """The part, serialised."""
@@ -168,6 +169,20 @@ class StyleBook:
             for child in like:  # alignment / protection of the original cell
                 xf.append(etree.fromstring(etree.tostring(child)))
         return self._append("cellXfs", xf)
+
+
+class DamagedStyles(ValueError):
+    """A cell format whose index attribute is not a number (the caller names the workbook)."""
+
+
+def _index(xf: etree._Element, name: str, position: int) -> int:
+    """An index attribute of a cell format; a damaged one refuses the save (nothing written)."""
+    text = xf.get(name, "0")
+    if not text.isdigit():
+        raise DamagedStyles(f"xl/styles.xml: cell format {position} has {name}={text[:40]!r}, not "
+                          "an index; the styles part is damaged, so nothing was written (open "
+                          "and save the workbook in Excel to repair it).")
+    return int(text)
 
 
 def _same(a: etree._Element, b: etree._Element) -> bool:
