@@ -230,3 +230,36 @@ def test_a_sheet_too_big_to_check_whole_is_read_as_text(tmp_path, monkeypatch):
     typed, text, grid = _both(path)
     assert grid.numbers == {}
     _assert_same(typed, text)
+
+
+def _write_inline(path: Path, cells: dict[str, list[object]]) -> Path:
+    """The Orders sheet as a streaming writer saves it: every text an inline string (XlsxWriter
+    in constant_memory mode, rows written in order), numbers as numbers."""
+    book = XlsxBook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("Orders")
+    sheet.write_row(0, 0, HEADER)
+    height = max(len(v) for v in cells.values())
+    for r in range(height):
+        for c, name in enumerate(HEADER):
+            values = cells.get(name, [])
+            value = values[r] if r < len(values) else None
+            if isinstance(value, datetime):
+                sheet.write_datetime(r + 1, c, value, book.add_format({"num_format": "yyyy-mm-dd"}))
+            elif value is not None:
+                sheet.write(r + 1, c, value)
+    book.close()
+    return path
+
+
+@pytest.mark.parametrize(("quantity", "typed"), [
+    ([1, 2, 3, 4], True),  # the header's inline strings do not stop the typed read
+    ([1, "N/A", "1.234,56", "007"], True),  # refused by the float read: back as their text
+    ([1, "12.50", 2, 3], False),  # a float read would take it silently: read as text
+    ([1, "1e3", 2, 3], False),
+])
+def test_a_book_of_inline_strings_keeps_the_typed_read_unless_one_could_be_misread(
+        tmp_path, quantity, typed):
+    path = _write_inline(tmp_path / "b.xlsx", _orders(4, Quantity=quantity))
+    typed_table, text_table, grid = _both(path)
+    assert bool(grid.numbers) is typed
+    _assert_same(typed_table, text_table)

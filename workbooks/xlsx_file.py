@@ -28,7 +28,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import fastexcel
 import pandas as pd
@@ -59,7 +59,13 @@ from workbooks.xlsx.ooxml import (
 )
 from workbooks.xlsx.package import Package, SheetEntry, read_package, unreadable_part
 from workbooks.xlsx.screening import inspect_file
-from workbooks.xlsx.sheetxml import cell_count, register_styles, render_sheet, render_table
+from workbooks.xlsx.sheetxml import (
+    cell_count,
+    register_styles,
+    render_sheet,
+    render_table,
+    sheet_pieces,
+)
 from workbooks.xlsx.styles import DamagedStyles, StyleBook
 from workbooks.xlsx.typed_cells import (
     Head,
@@ -492,11 +498,11 @@ class _Surgery:
         of the style book must not need a new one (it fails if it does)."""
         known = self.styles.looked_up
 
-        def work() -> bytes:
-            data = self._render_sheet(layout, drawing_rid)
+        def work(out: BinaryIO) -> None:
+            for piece in sheet_pieces(layout, self.styles, self.package.date1904, drawing_rid):
+                out.write(piece.encode("utf-8"))
             if self.styles.looked_up != known:
                 raise RuntimeError(f"{part}: a style the parent does not have")
-            return data
 
         return forked.start(work)
 

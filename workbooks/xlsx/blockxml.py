@@ -11,7 +11,7 @@ other column goes cell by cell through `cell_xml`, whose rules the fast paths fo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -33,30 +33,39 @@ _QUOTED_START = frozenset("=+-@")
 _NOT_A_NUMBER = re.compile("[^0-9.-]")
 
 
+CHUNK_ROWS = 32_768  # rows rendered at a time: their strings' memory is reused by the next
+
+
 def render_rows(data: LaidRows, styles: StyleBook, sheet: str, epoch: date,
-                links: list[str]) -> list[str]:
+                links: list[str]) -> Iterator[str]:
     """The <row> elements of a block's data rows (rows with no value left out), each cell as
-    `cell_xml` writes it, as pieces to join. The <hyperlink> elements of its non-blank cells
-    are added to `links`."""
+    `cell_xml` writes it, a chunk of rows at a time. The <hyperlink> elements of its non-blank
+    cells are added to `links` first."""
     rows = data.block.rows
-    if not rows:
-        return []
     width = len(data.headers)
     if any(len(values) != width for values in rows):
         rows = [[*values, *[None] * (width - len(values))] for values in rows]
-    numbers = list(map(str, range(data.first_row, data.first_row + len(rows))))
-    columns = [_column(values, c, data, styles, sheet, epoch, numbers)
+    links.extend(_hyperlinks(data.block.links, rows, data.first_row))
+    for start in range(0, len(rows), CHUNK_ROWS):
+        yield _chunk(data, rows[start:start + CHUNK_ROWS], start, styles, sheet, epoch)
+
+
+def _chunk(data: LaidRows, rows: list[list[OutputValue]], start: int, styles: StyleBook,
+           sheet: str, epoch: date) -> str:
+    """Rows start.. of the block (`rows`), rendered column by column."""
+    first = data.first_row + start
+    numbers = list(map(str, range(first, first + len(rows))))
+    columns = [_column(values, c, data, styles, sheet, epoch, numbers, first)
                for c, values in enumerate(zip(*rows, strict=True))]
     for r in data.block.bold_rows:  # a payslip's net pay: rare, written cell by cell
-        if r < len(rows):
+        if start <= r < start + len(rows):
             for c, cell in enumerate(data.row_cells(r)):
-                columns[c][r] = cell_xml(cell, styles, sheet, epoch) if cell is not None else ""
-    links.extend(_hyperlinks(data.block.links, columns, numbers))
+                columns[c][r - start] = cell_xml(cell, styles, sheet, epoch) if cell else ""
     opens = [f'<row r="{n}">' for n in numbers]
     if not any(all(cells) for cells in columns):  # some row may be blank: it is left out
         kept = [i for i, cells in enumerate(zip(*columns, strict=True)) if any(cells)]
         opens, columns = [opens[i] for i in kept], [[cells[i] for i in kept] for cells in columns]
-    return list(chain.from_iterable(zip(opens, *columns, repeat("</row>"))))
+    return "".join(chain.from_iterable(zip(opens, *columns, repeat("</row>"))))
 
 
 def register_styles(data: LaidRows, styles: StyleBook) -> None:
@@ -74,26 +83,30 @@ def register_styles(data: LaidRows, styles: StyleBook) -> None:
                     cell_xml(cell, styles, "", EPOCH)
 
 
-def _hyperlinks(links: dict[tuple[int, int], str], columns: list[list[str]],
-                numbers: list[str]) -> list[str]:
+def _hyperlinks(links: dict[tuple[int, int], str], rows: list[list[OutputValue]],
+                first_row: int) -> list[str]:
     """The <hyperlink> elements of the linked cells that hold a value."""
-    letters = [letter(c + 1) for c in range(len(columns))]
-    height = len(numbers)
+    width = len(rows[0]) if rows else 0
+    letters = [letter(c + 1) for c in range(width)]
     kept = [(r, c, target) for (r, c), target in links.items()
-            if r < height and c < len(columns) and columns[c][r]]
+            if r < len(rows) and c < width and not _blank(rows[r][c])]
     if _NEEDS_QUOTE.search("".join(target for _, _, target in kept)):
-        return [f'<hyperlink ref="{letters[c]}{numbers[r]}" location={quoteattr(target)}/>'
+        return [f'<hyperlink ref="{letters[c]}{first_row + r}" location={quoteattr(target)}/>'
                 for r, c, target in kept]
     # The usual locations ("'Orders'!A7") need no escaping: quoteattr's cost is spared.
-    return [f'<hyperlink ref="{letters[c]}{numbers[r]}" location="{target}"/>'
+    return [f'<hyperlink ref="{letters[c]}{first_row + r}" location="{target}"/>'
             for r, c, target in kept]
+
+
+def _blank(value: OutputValue) -> bool:
+    return value is None or (isinstance(value, str) and value == "")
 
 
 _NEEDS_QUOTE = re.compile("[&<>\"\n\r\t]")
 
 
 def _column(values: Sequence[OutputValue], c: int, data: LaidRows, styles: StyleBook, sheet: str,
-            epoch: date, numbers: list[str]) -> list[str]:
+            epoch: date, numbers: list[str], first: int) -> list[str]:
     """Column c's <c> elements ("" for a blank cell)."""
     kinds = set(map(type, values))
     kinds.discard(type(None))
@@ -103,7 +116,7 @@ def _column(values: Sequence[OutputValue], c: int, data: LaidRows, styles: Style
         if cells is not None:
             return cells
     kind, currency, header = data.kinds[c], data.currencies[c], data.headers[c]
-    return [cell_xml(LaidCell(data.first_row + r, c + 1, value, kind, currency, False, False, None,
+    return [cell_xml(LaidCell(first + r, c + 1, value, kind, currency, False, False, None,
                               header), styles, sheet, epoch)
             if not (value is None or (isinstance(value, str) and value == "")) else ""
             for r, value in enumerate(values)]

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import BinaryIO
 
 ENABLED = sys.platform == "linux" and hasattr(os, "fork")
 _DONE, _FAILED = b"\x01", b"\x00"
@@ -25,41 +27,44 @@ class Pending:
     """A child at work: `result()` waits for it."""
 
     pid: int
-    fd: int
+    out: BinaryIO
 
     def result(self) -> bytes | None:
         """The child's bytes, or None when it failed (the caller then does the work itself)."""
         try:
-            with os.fdopen(self.fd, "rb") as pipe:
-                status = pipe.read(1)
-                data = pipe.read()
-        finally:
             os.waitpid(self.pid, 0)
+            self.out.seek(0)
+            status = self.out.read(1)
+            data = self.out.read()
+        finally:
+            self.out.close()
         return data if status == _DONE else None
 
 
-def start(work: Callable[[], bytes]) -> Pending | None:
-    """Run `work` in a forked child; None when forking is not available here."""
+def start(work: Callable[[BinaryIO], None]) -> Pending | None:
+    """Run `work` in a forked child, writing its bytes to the file it is given; None when
+    forking is not available here. The bytes go through an unlinked temporary file (the page
+    cache), several times faster than a pipe for a few hundred MB."""
     if not ENABLED:
         return None
-    read_fd, write_fd = os.pipe()
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - Pending.result closes it
     try:
         pid = os.fork()
     except OSError:  # no memory or process slot for a child: the parent will do it
-        os.close(read_fd)
-        os.close(write_fd)
+        out.close()
         return None
     if pid:
-        os.close(write_fd)
-        return Pending(pid, read_fd)
-    os.close(read_fd)  # the child from here on: never returns
+        return Pending(pid, out)
+    status = _FAILED  # the child from here on: never returns
     try:
-        data, status = work(), _DONE
-    except BaseException:
-        data, status = b"", _FAILED
+        out.write(_FAILED)
+        work(out)
+        status = _DONE
+    except BaseException:  # any failure is the parent's to redo and report
+        pass
     try:
-        with os.fdopen(write_fd, "wb") as pipe:
-            pipe.write(status)
-            pipe.write(data)
+        out.seek(0)
+        out.write(status)
+        out.flush()
     finally:
         os._exit(0)

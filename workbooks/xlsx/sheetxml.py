@@ -27,6 +27,13 @@ def render_sheet(layout: Layout, styles: StyleBook, date1904: bool = False,
     """The worksheet part of a laid-out output sheet: column widths, values, formulas with their
     cached values, hyperlinks, page setup, row breaks, the drawing (charts) and its tables
     (relationships rId1..rIdN in the order of `layout.tables`)."""
+    return "".join(sheet_pieces(layout, styles, date1904, drawing_rid)).encode("utf-8")
+
+
+def sheet_pieces(layout: Layout, styles: StyleBook, date1904: bool = False,
+                 drawing_rid: str | None = None) -> Iterator[str]:
+    """`render_sheet`'s text, a piece at a time (a big block's rows a chunk at a time), to be
+    written out without holding the whole sheet."""
     if layout.last_row > EXCEL_MAX_ROWS:
         raise UnsafeWrite(f"{layout.name}: {layout.last_row - 1:,} rows do not fit in an Excel sheet "
                           f"(at most {EXCEL_MAX_ROWS - 1:,}); nothing was written.")
@@ -35,7 +42,7 @@ def render_sheet(layout: Layout, styles: StyleBook, date1904: bool = False,
     fit = '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if layout.printable else ""
     pane = ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
             '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>') if layout.freeze_header else ""
-    out = [
+    yield "".join([
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
         f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">{fit}',
         f'<dimension ref="{ref}"/>',
@@ -43,16 +50,16 @@ def render_sheet(layout: Layout, styles: StyleBook, date1904: bool = False,
         '<sheetFormatPr defaultRowHeight="15"/>',
         _cols(layout),
         "<sheetData>",
-    ]
+    ])
     links: list[str] = []
     for item in _in_row_order(layout):
         if isinstance(item, LaidRows):
-            out.extend(render_rows(item, styles, layout.name, epoch, links))
+            yield from render_rows(item, styles, layout.name, epoch, links)
         else:
             r, cells = item
-            out.append(f'<row r="{r}">'
-                       f'{"".join(cell_xml(cell, styles, layout.name, epoch) for cell in cells)}</row>')
-    out.append("</sheetData>")
+            yield (f'<row r="{r}">'
+                   f'{"".join(cell_xml(cell, styles, layout.name, epoch) for cell in cells)}</row>')
+    out = ["</sheetData>"]
     if links:
         out.append("<hyperlinks>")
         out.extend(links)
@@ -73,7 +80,7 @@ def render_sheet(layout: Layout, styles: StyleBook, date1904: bool = False,
         parts = "".join(f'<tablePart r:id="rId{i + 1}"/>' for i in range(len(layout.tables)))
         out.append(f'<tableParts count="{len(layout.tables)}">{parts}</tableParts>')
     out.append("</worksheet>")
-    return "".join(out).encode("utf-8")
+    yield "".join(out)
 
 
 def register_styles(layout: Layout, styles: StyleBook) -> None:

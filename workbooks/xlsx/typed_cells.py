@@ -37,14 +37,19 @@ from workbooks.xlsx.ooxml import REL, q, read_rels, rels_path
 from workbooks.xlsx.zipcopy import read_member
 
 RT_SHARED_STRINGS = REL + "/sharedStrings"
+# A string Rust's f64 parse takes (a superset: sign, digits, point, exponent, inf, nan) other
+# than plain digits with at most 15 significant ones, which read the same as text.
+_RISKY_BODY = (rb"(?!0*\d{1,15}</t>)[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+               rb"|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?|[nN][aA][nN])</t>")
+_RISKY_TEXT = re.compile(rb"<t(?:\s[^>]*)?>" + _RISKY_BODY)
 # Cells a float read would turn into a number without a word (t="e" errors and t="s" shared
-# strings are reported or checked apart).
-_ODD_CELL = re.compile(rb' t="(?:b|str|inlineStr|d)"')
-# A shared string Rust's f64 parse takes (a superset: sign, digits, point, exponent, inf, nan)
-# other than plain digits with at most 15 significant ones, which read the same as text.
-_RISKY_TEXT = re.compile(
-    rb"<t(?:\s[^>]*)?>(?!0*\d{1,15}</t>)[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-    rb"|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?|[nN][aA][nN])</t>")
+# strings are reported or checked apart): booleans, formula text, ISO dates, and an inline
+# string that is rich, holds an entity or is risky text as above (a plain one, a header or "N/A",
+# is refused by the float read and comes back as its text, as a shared string does).
+_ODD_CELL = re.compile(
+    rb' t="(?:b|str|d)"'
+    rb' | t="inlineStr"(?=[^>]*><is>(?:(?!<t(?:\s[^>]*)?>[^<&]*</t></is>)'
+    rb' |<t(?:\s[^>]*)?>' + _RISKY_BODY + rb"))", re.X)
 _TAG_REF = re.compile(rb'\sr="\$?([A-Z]+)\$?\d+"')
 _RICH = re.compile(rb"<si>((?:(?!</si>).)*?<r>.*?)</si>", re.S)
 _RUN_TEXT = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
