@@ -310,8 +310,8 @@ def file_main(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="stock-bench-"))  # the audit head goes beside the copy
 
     def run(dry: bool) -> None:
-        book = work / "book.xlsx"
-        shutil.copy(source, book)  # a fresh copy each time: no output sheets from the last run
+        book = work / f"book-{time.perf_counter_ns()}.xlsx"  # a fresh copy (and audit head)
+        shutil.copy(source, book)  # each time: no output sheets from the last run
         run_steps(FileTarget(book), [ORDERS_STEP, STOCK_STEP], dry_run=dry)
 
     def process_all() -> None:

@@ -101,3 +101,16 @@ def _cells(path: Path) -> list[tuple[str, str, object, str, bool, bool]]:
     book = openpyxl.load_workbook(path)
     return [(ws.title, cell.coordinate, cell.value, cell.number_format, cell.quotePrefix,
              bool(cell.font.b)) for ws in book for row in ws.iter_rows() for cell in row]
+
+
+def test_a_sheet_refused_here_while_the_child_renders_leaves_no_child_and_no_change(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(xlsx_file, "FORK_CELLS", 1000)
+    outcomes = _children(monkeypatch)
+    path = _book(tmp_path)
+    before = path.read_bytes()
+    small, big = _sheets()
+    small.rows[0][2] = "y" * 40_000  # the small sheet, rendered here, is refused
+    with pytest.raises(UnsafeWrite, match=r"Trial!C2 \(Account\)"):
+        _save(path, [small, big])
+    assert outcomes == [True] and path.read_bytes() == before  # the child was waited for

@@ -481,11 +481,13 @@ class _Surgery:
             # Its styles looked up first, forked or not, so the file is the same either way.
             register_styles(todo[0][1], self.styles)
             pending = self._render_forked(*todo[0])
-        for part, layout, rid in todo[1:] if pending else todo:
-            self.parts[part] = self._render_sheet(layout, rid)
+        try:
+            for part, layout, rid in todo[1:] if pending else todo:
+                self.parts[part] = self._render_sheet(layout, rid)
+        finally:  # the child is waited for even when a sheet here is refused
+            data = pending.result() if pending else None
         if pending:
             part, layout, rid = todo[0]
-            data = pending.result()
             self.parts[part] = data if data is not None else self._render_sheet(layout, rid)
 
     def _render_sheet(self, layout: Layout, drawing_rid: str | None) -> bytes:
