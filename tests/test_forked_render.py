@@ -13,9 +13,8 @@ import openpyxl
 import pytest
 
 from engine.errors import UnsafeWrite
-from workbooks import xlsx_file
 from workbooks.model import Block, CellKind, OutputColumn, OutputSheet
-from workbooks.xlsx import forked
+from workbooks.xlsx import forked, surgery
 from workbooks.xlsx_file import FileWorkbook
 
 pytestmark = pytest.mark.skipif(not forked.ENABLED, reason="fork is used on Linux only")
@@ -69,7 +68,7 @@ def _children(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
                                                 ("x" * 40_000, False)])
 def test_a_forked_render_writes_what_this_process_would(tmp_path, monkeypatch, memo, child_ok):
     monkeypatch.setattr(forked, "ENABLED", False)
-    monkeypatch.setattr(xlsx_file, "FORK_CELLS", 1000)
+    monkeypatch.setattr(surgery, "FORK_CELLS", 1000)
     try:
         expected, expected_error = _save(_book(tmp_path / "serial"), _sheets(memo)), ""
     except UnsafeWrite as refused:
@@ -105,7 +104,7 @@ def _cells(path: Path) -> list[tuple[str, str, object, str, bool, bool]]:
 
 def test_a_sheet_refused_here_while_the_child_renders_leaves_no_child_and_no_change(
         tmp_path, monkeypatch):
-    monkeypatch.setattr(xlsx_file, "FORK_CELLS", 1000)
+    monkeypatch.setattr(surgery, "FORK_CELLS", 1000)
     outcomes = _children(monkeypatch)
     path = _book(tmp_path)
     before = path.read_bytes()
